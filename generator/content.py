@@ -1,0 +1,296 @@
+"""Read content/ into Post, Page and Comment records, collecting every problem on the way."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+
+from slugify import slugify
+
+from generator.config import SiteConfig
+from generator.errors import Problem, SiteError, error, unknown_key, warning
+from generator.frontmatter import Document, parse_document
+
+DATED_FILENAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+COMMENT_TYPES = ("comment", "pingback", "trackback")
+UNCATEGORIZED = "Uncategorized"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post exactly as its author wrote it (nothing decided about publishing yet)."""
+
+    source: str
+    title: str
+    date: datetime
+    author: str
+    category: str
+    slug: str
+    body: str
+    body_line: int = 1
+    tags: tuple[str, ...] = ()
+    summary: str | None = None
+    updated: datetime | None = None
+    draft: bool = False
+    disclaimer: bool | str | None = None
+    comments: str | None = None
+    id: str | None = None
+    aliases: tuple[str, ...] = ()
+    pinned: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """A standalone page linked from the navigation."""
+
+    source: str
+    title: str
+    slug: str
+    body: str
+    body_line: int = 1
+    order: int = 0
+    nav: bool = True
+    draft: bool = False
+    summary: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A reader's response to a post: a comment, pingback or trackback, stored as a file."""
+
+    source: str
+    post_slug: str
+    key: str
+    author: str
+    date: datetime
+    body: str
+    body_line: int = 1
+    type: str = "comment"
+    url: str | None = None
+    email: str | None = None
+    in_reply_to: str | None = None
+    line_of_reply: int = 1
+
+    @property
+    def anchor(self) -> str:
+        """The fragment id of this response on its post's page (stable: the file name decides it)."""
+        return f"comment-{slugify(self.key, allow_unicode=True) or 'x'}"
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything under content/, sorted by source path so builds are deterministic."""
+
+    posts: tuple[Post, ...]
+    pages: tuple[Page, ...]
+    comments: tuple[Comment, ...]
+    static_files: tuple[str, ...]
+
+
+POST_KEYS = ("title", "date", "author", "category", "tags", "summary", "updated", "slug", "draft",
+             "disclaimer", "comments", "id", "aliases", "pinned")
+PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases")
+COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
+
+
+def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes) -> tuple[Content, list[Problem]]:
+    """Parse every source file; raise SiteError listing all errors, return warnings otherwise."""
+    problems: list[Problem] = []
+    root = config.content_dir
+    posts = _load_all(config, sorted(_markdown_files(root / "posts")), _post, problems, read)
+    pages = _load_all(config, sorted(_markdown_files(root / "pages")), _page, problems, read)
+    comments = _load_all(config, sorted(_markdown_files(root / "comments")), _comment, problems, read)
+    static_root = root / "static"
+    static = tuple(sorted(p.relative_to(static_root).as_posix() for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
+    if any(p.severity == "error" for p in problems):
+        raise SiteError(problems)
+    return Content(tuple(posts), tuple(pages), tuple(comments), static), problems
+
+
+def _markdown_files(folder: Path) -> Iterator[Path]:
+    if folder.is_dir():
+        yield from (p for p in folder.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+
+
+def _load_all(config: SiteConfig, paths: list[Path], parse, problems: list[Problem], read) -> list:
+    records = []
+    for path in paths:
+        rel = path.relative_to(config.root).as_posix()
+        try:
+            document = parse_document(rel, read(path))
+            record, found = parse(config, document, path)
+        except SiteError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+class _Fields:
+    """Typed access to a document's metadata that records a located Problem for each bad value."""
+
+    def __init__(self, config: SiteConfig, doc: Document, known: tuple[str, ...]):
+        self.config, self.doc = config, doc
+        self.problems: list[Problem] = [
+            unknown_key(doc.path, doc.line_of(key), key, known) for key in doc.meta if key not in known
+        ]
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(error(self.doc.path, self.doc.line_of(key), message))
+
+    def text(self, key: str, required: bool = False, default: str | None = None) -> str | None:
+        value = self.doc.meta.get(key)
+        if value is None:
+            if required:
+                self.problems.append(error(self.doc.path, 1, f"missing required field '{key}'"))
+            return default
+        if isinstance(value, (dict, list, bool)):
+            self.fail(key, f"'{key}' must be text, not {value!r}")
+            return default
+        text = str(value).strip()
+        if required and not text:
+            self.fail(key, f"'{key}' must not be empty")
+        return text or default
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.doc.meta.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"'{key}' must be true or false, not {value!r}")
+            return default
+        return value
+
+    def integer(self, key: str, default: int = 0) -> int:
+        value = self.doc.meta.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"'{key}' must be a whole number, not {value!r}")
+            return default
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.doc.meta.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [part for part in value.split(",")]
+        if not isinstance(value, list) or any(isinstance(v, (dict, list)) or v is None for v in value):
+            self.fail(key, f"'{key}' must be a list, such as [one, two]")
+            return ()
+        return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+
+    def web_url(self, key: str) -> str | None:
+        """Accept only absolute http(s) URLs; anything else (javascript:, data:) is dropped with a warning."""
+        value = self.text(key)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in "\"'<> \n"):
+            self.problems.append(warning(self.doc.path, self.doc.line_of(key), f"'{key}' ignored: {value!r} is not an http(s) URL"))
+            return None
+        return value
+
+    def moment(self, key: str, required: bool = False) -> datetime | None:
+        value = self.doc.meta.get(key)
+        if value is None:
+            if required:
+                self.problems.append(error(self.doc.path, 1, f"missing required field '{key}'"))
+            return None
+        parsed = parse_moment(value, self.config)
+        if parsed is None:
+            self.fail(key, f"'{key}' is not a valid date: {value!r} (use YYYY-MM-DD or YYYY-MM-DD HH:MM[+HH:MM])")
+        return parsed
+
+    def slug(self, fallback_stem: str) -> str:
+        raw = self.doc.meta.get("slug")
+        if raw is None:
+            raw = DATED_FILENAME.sub("", fallback_stem)
+        raw = str(raw)
+        if "/" in raw or "\\" in raw or ".." in raw or raw.startswith("."):
+            self.fail("slug", f"slug {raw!r} would leave its folder: use letters, digits and dashes only")
+            return ""
+        slug = slugify(raw, allow_unicode=True)
+        if not slug:
+            self.fail("slug", f"cannot make a URL slug from {raw!r}: set 'slug' explicitly")
+        return slug
+
+
+def parse_moment(value: Any, config: SiteConfig) -> datetime | None:
+    """Turn a YAML date or date-time into an aware datetime; times without offset are in the site's zone."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=config.tz)
+    return moment
+
+
+def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, list[Problem]]:
+    f = _Fields(config, doc, POST_KEYS)
+    title = f.text("title", required=True)
+    moment = f.moment("date", required=True)
+    author = f.text("author", default=config.default_author)
+    if author is not None and author not in config.authors:
+        f.fail("author", f"unknown author {author!r} (known: {', '.join(sorted(config.authors))})")
+    disclaimer = doc.meta.get("disclaimer")
+    if disclaimer is not None and not isinstance(disclaimer, (bool, str)):
+        f.fail("disclaimer", "'disclaimer' must be true, false or the text of this post's footer")
+        disclaimer = None
+    comments = f.text("comments")
+    if comments not in (None, "open", "closed"):
+        f.fail("comments", f"'comments' must be 'open' or 'closed', not {comments!r}")
+        comments = None
+    post = Post(
+        source=doc.path, title=title or "", date=moment or datetime.min, author=author or "",
+        category=f.text("category", default=UNCATEGORIZED) or UNCATEGORIZED, slug=f.slug(path.stem),
+        body=doc.body, body_line=doc.body_line, tags=f.text_list("tags"), summary=f.text("summary"),
+        updated=f.moment("updated"), draft=f.flag("draft"), disclaimer=disclaimer, comments=comments,
+        id=f.text("id"), aliases=f.text_list("aliases"), pinned=f.flag("pinned"),
+    )
+    return _result(post, f)
+
+
+def _page(config: SiteConfig, doc: Document, path: Path) -> tuple[Page | None, list[Problem]]:
+    f = _Fields(config, doc, PAGE_KEYS)
+    page = Page(
+        source=doc.path, title=f.text("title", required=True) or "", slug=f.slug(path.stem), body=doc.body,
+        body_line=doc.body_line, order=f.integer("order"), nav=f.flag("nav", True), draft=f.flag("draft"),
+        summary=f.text("summary"), aliases=f.text_list("aliases"),
+    )
+    return _result(page, f)
+
+
+def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | None, list[Problem]]:
+    f = _Fields(config, doc, COMMENT_KEYS)
+    post_folder = path.parent.relative_to(config.content_dir / "comments").as_posix()
+    if post_folder == ".":
+        f.problems.append(error(doc.path, 1, "comments belong in content/comments/<post-slug>/"))
+    kind = f.text("type", default="comment")
+    if kind not in COMMENT_TYPES:
+        f.fail("type", f"'type' must be one of {', '.join(COMMENT_TYPES)}, not {kind!r}")
+    comment = Comment(
+        source=doc.path, post_slug=post_folder, key=path.stem, author=f.text("author", required=True) or "",
+        date=f.moment("date", required=True) or datetime.min, body=doc.body, body_line=doc.body_line,
+        type=kind or "comment", url=f.web_url("url"), email=f.text("email"), in_reply_to=f.text("in_reply_to"),
+        line_of_reply=doc.line_of("in_reply_to"),
+    )
+    return _result(comment, f)
+
+
+def _result(record, fields: _Fields):
+    if any(p.severity == "error" for p in fields.problems):
+        return None, fields.problems
+    return record, fields.problems

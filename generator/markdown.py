@@ -1,0 +1,100 @@
+"""Markdown to HTML: trusted posts (raw HTML allowed) and untrusted comments (sanitised)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+from slugify import slugify
+
+MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
+FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
+ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
+FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.DOTALL)
+FOOTNOTE_SECTION = re.compile(r'<hr class="footnotes-sep" />.*?</section>\n?', re.DOTALL)
+
+COMMENT_TAGS = {"a", "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "del", "hr",
+                "h3", "h4", "h5", "h6"}
+COMMENT_ATTRIBUTES = {"a": {"href", "title"}}
+COMMENT_URL_SCHEMES = {"http", "https", "mailto"}
+PYGMENTS_LIGHT, PYGMENTS_DARK = "friendly", "monokai"
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """A post's HTML plus the excerpt shown on listings; `more` says the excerpt was cut by the author."""
+
+    html: str
+    summary_html: str
+    more: bool
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    if not lang:
+        return ""
+    try:
+        lexer = get_lexer_by_name(lang)
+    except ClassNotFound:
+        return ""
+    spans = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    return f'<pre class="highlight"><code class="language-{escape(lang)}">{spans}</code></pre>'
+
+
+def _heading_slug(text: str) -> str:
+    return slugify(text, allow_unicode=True) or "section"
+
+
+class MarkdownRenderer:
+    """One configured parser for posts and one for comments, built once per build."""
+
+    def __init__(self) -> None:
+        self.trusted = (
+            MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "typographer": False})
+            .enable(["table", "strikethrough"])
+            .use(footnote_plugin)
+            .use(anchors_plugin, min_level=2, max_level=4, slug_func=_heading_slug)
+        )
+        self.untrusted = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
+
+    def post(self, source: str) -> RenderedBody:
+        """Render a post or page; the excerpt is the text before <!--more--> or the first paragraph."""
+        html = self.trusted.render(source)
+        parts = MORE_MARKER.split(source, maxsplit=1)
+        if len(parts) == 2:
+            return RenderedBody(html, listing_safe(self.trusted.render(parts[0])), True)
+        first = FIRST_PARAGRAPH.search(html)
+        return RenderedBody(html, listing_safe(first.group(0)) if first else "", False)
+
+    def comment(self, source: str) -> str:
+        """Render untrusted text: no raw HTML, then sanitised so nothing active or styled survives."""
+        return sanitise(self.untrusted.render(source))
+
+
+def listing_safe(html: str) -> str:
+    """Make an excerpt safe to repeat on a page with other excerpts: no ids, no footnotes."""
+    return ID_ATTRIBUTE.sub("", FOOTNOTE_SECTION.sub("", FOOTNOTE_REF.sub("", html))).strip()
+
+
+def sanitise(html: str) -> str:
+    """Keep only harmless tags and http(s)/mailto links, marked as user-generated for search engines."""
+    return nh3.clean(
+        html, tags=COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES, url_schemes=COMMENT_URL_SCHEMES,
+        link_rel="nofollow ugc noopener", strip_comments=True,
+    ).strip()
+
+
+def pygments_css() -> str:
+    """The code-highlighting stylesheet, light by default and dark when the reader prefers it."""
+    light = HtmlFormatter(style=PYGMENTS_LIGHT).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=PYGMENTS_DARK).get_style_defs(".highlight")
+    indented = "\n".join("  " + line for line in dark.splitlines())
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"

@@ -1,0 +1,148 @@
+"""Fill the theme's templates: every HTML page of the site, plus sitemap and robots.txt."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterator, Mapping
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+
+import jinja2
+
+from generator.markdown import RenderedBody
+from generator.site import (
+    ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, FeedLink, Link, ListingPage, PageEntry, Site, absolute,
+    feed_links, href, output_path, paginate,
+)
+
+ARCHIVE_HEADINGS = {"category": "Posts in {}", "tag": "Posts tagged {}", "author": "Posts by {}",
+                    "month": "Posts from {}"}
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """An entry as a listing shows it: the excerpt and whether there is more to read."""
+
+    entry: Entry
+    summary_html: str
+    more: bool
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The HTML made by the Markdown stage, looked up by source path."""
+
+    bodies: Mapping[str, RenderedBody]
+    comments: Mapping[str, str]
+
+    def teaser(self, entry: Entry) -> Teaser:
+        body = self.bodies[entry.post.source]
+        return Teaser(entry, body.summary_html, body.more or body.summary_html != body.html.strip())
+
+
+class PageRenderer:
+    """Owns the template environment and the values every template can use."""
+
+    def __init__(self, site: Site, environment: jinja2.Environment, rendered: Rendered):
+        self.site, self.rendered = site, rendered
+        config = site.config
+        self.env = environment
+        self.env.globals.update(
+            site=site, config=config, href=lambda url: href(config, url), absolute=lambda url: absolute(config, url),
+            archive_index=ARCHIVE_INDEX, archive_plural=ARCHIVE_PLURAL,
+        )
+        self.env.filters.update(date=self.long_date, time=self.clock_time, iso=self.iso)
+        self.site_feeds = feed_links(config.title, "")
+        self.nav = [Link(p.page.title, p.url) for p in site.nav_pages]
+
+    def long_date(self, moment: datetime) -> str:
+        local = moment.astimezone(self.site.config.tz)
+        return f"{local:%B} {local.day}, {local.year}"
+
+    def clock_time(self, moment: datetime) -> str:
+        local = moment.astimezone(self.site.config.tz)
+        return f"{local.hour % 12 or 12}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+
+    def iso(self, moment: datetime) -> str:
+        return moment.astimezone(self.site.config.tz).isoformat()
+
+    def page(self, template: str, url: str, title: str, feeds: tuple[FeedLink, ...] = (), **values: Any) -> tuple[str, bytes]:
+        """Render one template to the file behind `url`."""
+        html = self.env.get_template(template).render(
+            url=url, page_title=title, canonical=absolute(self.site.config, url), nav=self.nav,
+            feeds=self.site_feeds + feeds, description=values.pop("description", self.site.config.tagline), **values,
+        )
+        return output_path(url), html.encode("utf-8")
+
+    def all_pages(self) -> Iterator[tuple[str, bytes]]:
+        """Every HTML page, in a fixed order."""
+        for entry in self.site.entries:
+            yield self.post(entry)
+        for page in self.site.pages:
+            yield self.static_page(page)
+        home = sorted(self.site.entries, key=lambda e: not e.post.pinned)
+        yield from self.listing(tuple(home), "", self.site.config.title, None)
+        for kind, archives in self.site.archives.items():
+            for archive in archives:
+                yield from self.listing(archive.entries, archive.url, ARCHIVE_HEADINGS[kind].format(archive.name), archive)
+            yield self.page("archive_index.html", ARCHIVE_INDEX[kind], ARCHIVE_PLURAL[kind], kind=kind, archives=archives)
+        yield self.page("404.html", "404.html", "Page not found")
+
+    def post(self, entry: Entry) -> tuple[str, bytes]:
+        feeds = feed_links(f"Comments on {entry.post.title}", entry.url + "comments/") if entry.has_comment_feed else ()
+        return self.page(
+            "post.html", entry.url, entry.post.title, feeds, entry=entry,
+            body_html=self.rendered.bodies[entry.post.source].html, comment_html=self.rendered.comments,
+            comment_feed=feeds[1] if feeds else None, description=self._description(entry),
+            reply=reply_target(self.site, entry),
+        )
+
+    def static_page(self, page: PageEntry) -> tuple[str, bytes]:
+        return self.page("page.html", page.url, page.page.title, entry=page,
+                         body_html=self.rendered.bodies[page.page.source].html,
+                         description=page.page.summary or self.site.config.tagline)
+
+    def listing(self, entries: tuple[Entry, ...], url: str, heading: str, archive: Archive | None) -> Iterator[tuple[str, bytes]]:
+        feeds = feed_links(f"{self.site.config.title}: {heading}", url) if archive and archive.kind != "month" else ()
+        for listing in paginate(entries, url, self.site.config.paginate):
+            title = heading if listing.number == 1 else f"{heading} (page {listing.number})"
+            yield self.page("listing.html", listing.url, title, feeds, heading=heading, archive=archive,
+                            listing=listing, teasers=[self.rendered.teaser(e) for e in listing.entries],
+                            description=(archive.description if archive and archive.description else self.site.config.tagline))
+
+    def _description(self, entry: Entry) -> str:
+        if entry.post.summary:
+            return entry.post.summary
+        text = re.sub(r"<[^>]+>", "", self.rendered.bodies[entry.post.source].summary_html)
+        return " ".join(text.split())[:300]
+
+
+def reply_target(site: Site, entry: Entry) -> dict[str, str] | None:
+    """How a reader replies on a static site: a pre-filled mailto link or an external form's URL."""
+    reply = site.config.comments.reply
+    if not reply or not entry.comments_open:
+        return None
+    if reply.startswith("mailto:"):
+        subject = f"Re: {entry.post.title} ({absolute(site.config, entry.url)})"
+        return {"kind": "mailto", "url": f"{reply}?subject={quote(subject)}"}
+    return {"kind": "form", "url": reply}
+
+
+def sitemap(site: Site) -> bytes:
+    """Absolute URLs of published posts and pages only, with lastmod from content."""
+    config = site.config
+    rows = [("", max((e.updated for e in site.entries), default=None))]
+    rows += [(e.url, e.updated) for e in site.entries if e.status == "published"]
+    rows += [(p.url, None) for p in site.pages if p.status == "published"]
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for url, modified in rows:
+        lastmod = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""
+        lines.append(f"  <url><loc>{escape(absolute(config, url))}</loc>{lastmod}</url>")
+    lines.append("</urlset>\n")
+    return "\n".join(lines).encode("utf-8")
+
+
+def robots(site: Site) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {absolute(site.config, 'sitemap.xml')}\n".encode("utf-8")

@@ -1,0 +1,368 @@
+"""The blog as data: what is published, at which URL, in which archives, with which comments."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Iterable
+from urllib.parse import quote, urlsplit
+
+from slugify import slugify
+
+from generator.config import Author, SiteConfig
+from generator.content import Comment, Content, Page, Post
+from generator.disclaimer import Footer, decide_footer
+from generator.errors import Problem, error, raise_if_errors
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+ARCHIVE_KINDS = ("category", "tag", "author", "month")
+ARCHIVE_INDEX = {"category": "categories/", "tag": "tags/", "author": "authors/", "month": "archives/"}
+ARCHIVE_PLURAL = {"category": "Categories", "tag": "Tags", "author": "Authors", "month": "Archives"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A titled site-relative URL (no leading slash: '' is the home page)."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed as pages advertise it in <link rel="alternate">."""
+
+    title: str
+    url: str
+    type: str
+
+
+ATOM_TYPE, RSS_TYPE = "application/atom+xml", "application/rss+xml"
+
+
+def feed_links(title: str, folder: str) -> tuple[FeedLink, FeedLink]:
+    """Every feed is published twice in one folder: Atom as atom.xml, RSS 2.0 as feed.xml."""
+    return FeedLink(f"{title} (Atom)", folder + "atom.xml", ATOM_TYPE), FeedLink(f"{title} (RSS)", folder + "feed.xml", RSS_TYPE)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A comment with its replies, oldest first."""
+
+    comment: Comment
+    replies: tuple["Thread", ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A post as published: its URL, feed id, people, archives, footer and responses."""
+
+    post: Post
+    url: str
+    feed_id: str
+    author: Author
+    author_link: Link
+    category: Link
+    tags: tuple[Link, ...]
+    month: Link
+    footer: Footer
+    threads: tuple[Thread, ...]
+    pings: tuple[Comment, ...]
+    comments: tuple[Comment, ...]
+    comments_open: bool
+    status: str = "published"
+    older: Link | None = None
+    newer: Link | None = None
+
+    @property
+    def updated(self) -> datetime:
+        """When subscribers should consider the post changed: only an explicit `updated` moves it."""
+        return self.post.updated or self.post.date
+
+    @property
+    def has_comment_feed(self) -> bool:
+        return bool(self.comments) or self.comments_open
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    page: Page
+    url: str
+    status: str = "published"
+
+
+@dataclass(frozen=True)
+class Archive:
+    """One category, tag, author or month, with its posts newest first."""
+
+    kind: str
+    key: str
+    name: str
+    url: str
+    entries: tuple[Entry, ...]
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a paginated listing, with the links a reader (and rel=prev/next) needs."""
+
+    number: int
+    total: int
+    url: str
+    entries: tuple[Entry, ...]
+    newer_url: str | None
+    older_url: str | None
+
+
+def paginate(entries: tuple[Entry, ...], first_url: str, per_page: int) -> list[ListingPage]:
+    """Split a listing into pages: the first at `first_url`, the rest at `first_url/page/N/`."""
+    chunks = [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [()]
+    urls = [first_url] + [f"{first_url}page/{n}/" for n in range(2, len(chunks) + 1)]
+    return [
+        ListingPage(n + 1, len(chunks), urls[n], chunk, urls[n - 1] if n > 0 else None,
+                    urls[n + 1] if n + 1 < len(chunks) else None)
+        for n, chunk in enumerate(chunks)
+    ]
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the renderers need, decided once."""
+
+    config: SiteConfig
+    entries: tuple[Entry, ...]
+    pages: tuple[PageEntry, ...]
+    archives: dict[str, tuple[Archive, ...]]
+    static_files: tuple[str, ...]
+    next_scheduled: datetime | None
+    drafts_shown: bool = False
+
+    @property
+    def nav_pages(self) -> tuple[PageEntry, ...]:
+        return tuple(p for p in self.pages if p.page.nav)
+
+    @property
+    def comments(self) -> tuple[tuple[Entry, Comment], ...]:
+        """Every published response on the site, newest first (for the site-wide comments feed)."""
+        pairs = [(entry, c) for entry in self.entries for c in entry.comments]
+        return tuple(sorted(pairs, key=lambda pair: (pair[1].date, pair[1].source), reverse=True))
+
+
+def href(config: SiteConfig, url: str) -> str:
+    """A root-relative link that works when the site lives under a path of its domain."""
+    return config.base_path + quote(url, safe="/#?=&%")
+
+
+def absolute(config: SiteConfig, url: str) -> str:
+    """The absolute, percent-encoded URL that feeds, sitemaps and canonical links need."""
+    return config.base_url + quote(url, safe="/#?=&%").removeprefix("/")
+
+
+def output_path(url: str) -> str:
+    """The file a site-relative URL is served from ('a/b/' -> 'a/b/index.html')."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def alias_path(alias: str) -> str | None:
+    """The folder an old URL's redirect page lives in, or None when it cannot be a file (a query string)."""
+    parts = urlsplit(alias)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.query or not segments or any(s in (".", "..") for s in segments):
+        return None
+    return "/".join(segments) + "/"
+
+
+def term_slug(name: str) -> str:
+    return slugify(name, allow_unicode=True) or "untitled"
+
+
+def assemble_site(config: SiteConfig, content: Content, now: datetime, include_drafts: bool = False) -> Site:
+    """Decide what is published as of `now`, and build the archives, threads and links between posts."""
+    problems: list[Problem] = []
+    visible, next_scheduled = _visible_posts(content.posts, now, include_drafts)
+    responses = _responses_by_post(content, problems)
+    entries = [_entry(config, post, status, responses.get(post.slug, ()), now, problems)
+               for post, status in visible]
+    entries = _link_neighbours(entries)
+    pages = tuple(
+        PageEntry(page, f"{page.slug}/", "draft" if page.draft else "published")
+        for page in sorted(content.pages, key=lambda p: (p.order, p.title.casefold(), p.source))
+        if include_drafts or not page.draft
+    )
+    archives = _archives(config, entries)
+    _check_unique_urls(entries, pages, archives, problems)
+    raise_if_errors(problems)
+    return Site(config, tuple(entries), pages, archives, content.static_files, next_scheduled, include_drafts)
+
+
+def _visible_posts(posts: Iterable[Post], now: datetime, include_drafts: bool):
+    visible, upcoming = [], []
+    for post in posts:
+        status = "draft" if post.draft else "scheduled" if post.date > now else "published"
+        if status == "scheduled" and not post.draft:
+            upcoming.append(post.date)
+        if status == "published" or include_drafts:
+            visible.append((post, status))
+    visible.sort(key=lambda pair: (pair[0].date, pair[0].source), reverse=True)
+    return visible, min(upcoming, default=None)
+
+
+def _entry(config: SiteConfig, post: Post, status: str, responses: tuple[Comment, ...], now: datetime,
+           problems: list[Problem]) -> Entry:
+    author = config.authors[post.author]
+    category_slug = term_slug(post.category)
+    local = post.date.astimezone(config.tz)
+    comments = tuple(c for c in responses if c.type == "comment")
+    return Entry(
+        post=post,
+        url=permalink(config, post, local, category_slug),
+        feed_id=post.id or default_feed_id(config, post),
+        author=author,
+        author_link=Link(author.name, f"author/{term_slug(author.key)}/"),
+        category=Link(post.category, f"category/{category_slug}/"),
+        tags=tuple(Link(tag, f"tag/{term_slug(tag)}/") for tag in post.tags),
+        month=Link(f"{MONTH_NAMES[local.month - 1]} {local.year}", f"{local.year:04d}/{local.month:02d}/"),
+        footer=decide_footer(post.disclaimer, config.categories.get(post.category), author, config.disclaimer),
+        threads=_threads(comments, problems),
+        pings=tuple(c for c in responses if c.type != "comment"),
+        comments=responses,
+        comments_open=_comments_open(config, post, now),
+        status=status,
+    )
+
+
+def permalink(config: SiteConfig, post: Post, local: datetime, category_slug: str) -> str:
+    """Fill the site's permalink pattern; every piece is a slug, so the URL cannot leave the site."""
+    return config.permalink.format(
+        year=f"{local.year:04d}", month=f"{local.month:02d}", day=f"{local.day:02d}", slug=post.slug,
+        category=category_slug, author=term_slug(post.author),
+    ).lstrip("/")
+
+
+def default_feed_id(config: SiteConfig, post: Post) -> str:
+    """A tag: URI from the domain, the publication day and the slug: never from title, body or build time."""
+    host = urlsplit(config.base_url).hostname
+    return f"tag:{host},{post.date.astimezone(config.tz):%Y-%m-%d}:{quote(config.base_path + post.slug)}"
+
+
+def comment_feed_id(config: SiteConfig, entry: Entry, comment: Comment) -> str:
+    host = urlsplit(config.base_url).hostname
+    return f"tag:{host},{comment.date.astimezone(config.tz):%Y-%m-%d}:{quote(config.base_path + entry.post.slug)}/{quote(comment.key)}"
+
+
+def _comments_open(config: SiteConfig, post: Post, now: datetime) -> bool:
+    if post.comments is not None:
+        return post.comments == "open"
+    limit = config.comments.close_after_days
+    return limit is None or now - post.date <= timedelta(days=limit)
+
+
+def _responses_by_post(content: Content, problems: list[Problem]) -> dict[str, tuple[Comment, ...]]:
+    slugs: dict[str, int] = defaultdict(int)
+    for post in content.posts:
+        slugs[post.slug] += 1
+    grouped: dict[str, list[Comment]] = defaultdict(list)
+    for comment in content.comments:
+        if slugs.get(comment.post_slug, 0) == 0:
+            problems.append(error(comment.source, 1, f"comment on a post that does not exist: no post has the slug {comment.post_slug!r}"))
+        elif slugs[comment.post_slug] > 1:
+            problems.append(error(comment.source, 1, f"several posts have the slug {comment.post_slug!r}: give them distinct slugs"))
+        else:
+            grouped[comment.post_slug].append(comment)
+    return {slug: tuple(sorted(items, key=lambda c: (c.date, c.source))) for slug, items in grouped.items()}
+
+
+def _threads(comments: tuple[Comment, ...], problems: list[Problem]) -> tuple[Thread, ...]:
+    """Nest replies under their parents; report replies to unknown comments and reply loops."""
+    by_key = {c.key: c for c in comments}
+    children: dict[str | None, list[Comment]] = defaultdict(list)
+    for comment in comments:
+        parent = comment.in_reply_to
+        if parent is not None and parent not in by_key:
+            problems.append(error(comment.source, comment.line_of_reply, f"in_reply_to {parent!r}: no such comment on this post"))
+            parent = None
+        elif _in_loop(comment, by_key):
+            problems.append(error(comment.source, comment.line_of_reply, f"in_reply_to {parent!r} makes a reply loop"))
+            parent = None
+        children[parent].append(comment)
+
+    def build(comment: Comment) -> Thread:
+        return Thread(comment, tuple(build(child) for child in children.get(comment.key, ())))
+
+    return tuple(build(root) for root in children[None])
+
+
+def _in_loop(comment: Comment, by_key: dict[str, Comment]) -> bool:
+    seen = {comment.key}
+    current = comment
+    while current.in_reply_to is not None and current.in_reply_to in by_key:
+        if current.in_reply_to in seen:
+            return True
+        seen.add(current.in_reply_to)
+        current = by_key[current.in_reply_to]
+    return False
+
+
+def _link_neighbours(entries: list[Entry]) -> list[Entry]:
+    linked = []
+    for index, entry in enumerate(entries):
+        newer = entries[index - 1] if index > 0 else None
+        older = entries[index + 1] if index + 1 < len(entries) else None
+        linked.append(replace(
+            entry,
+            newer=Link(newer.post.title, newer.url) if newer else None,
+            older=Link(older.post.title, older.url) if older else None,
+        ))
+    return linked
+
+
+def _archives(config: SiteConfig, entries: list[Entry]) -> dict[str, tuple[Archive, ...]]:
+    groups: dict[str, dict[str, list]] = {kind: defaultdict(list) for kind in ARCHIVE_KINDS}
+    names: dict[tuple[str, str], str] = {}
+    for entry in entries:
+        keyed = [("category", entry.category), ("author", entry.author_link),
+                 ("month", entry.month)] + [("tag", tag) for tag in entry.tags]
+        for kind, link in keyed:
+            groups[kind][link.url].append(entry)
+            names.setdefault((kind, link.url), link.title)
+    result = {}
+    for kind, by_url in groups.items():
+        archives = [
+            Archive(kind, url, names[(kind, url)], url, tuple(items), _description(config, kind, names[(kind, url)]))
+            for url, items in by_url.items()
+        ]
+        if kind == "month":
+            archives.sort(key=lambda a: a.url, reverse=True)
+        else:
+            archives.sort(key=lambda a: (a.name.casefold(), a.url))
+        result[kind] = tuple(archives)
+    return result
+
+
+def _description(config: SiteConfig, kind: str, name: str) -> str | None:
+    if kind == "category" and name in config.categories:
+        return config.categories[name].description
+    if kind == "author":
+        return next((a.bio for a in config.authors.values() if a.name == name), None)
+    return None
+
+
+def _check_unique_urls(entries, pages, archives, problems: list[Problem]) -> None:
+    """Two sources must never write the same page; name both so the author can pick one to change."""
+    claimed: dict[str, str] = {}
+    for kind, listing in archives.items():
+        claimed[ARCHIVE_INDEX[kind]] = f"the {kind} index"
+        for archive in listing:
+            claimed[archive.url] = f"the {kind} archive '{archive.name}'"
+    sources = [(e.url, e.post.source) for e in entries] + [(p.url, p.page.source) for p in pages]
+    sources += [(alias_path(alias), record.source) for record in [e.post for e in entries] + [p.page for p in pages]
+                for alias in record.aliases if alias_path(alias)]
+    for url, source in sources:
+        if url in claimed:
+            other = claimed[url]
+            problems.append(error(source, 1, f"URL /{url} is also used by {other}"))
+        else:
+            claimed[url] = source

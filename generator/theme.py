@@ -1,0 +1,59 @@
+"""Ordered theme folders: the site's own theme overrides the default one file by file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from generator.config import SiteConfig
+from generator.errors import SiteError, error
+
+DEFAULT_THEME = "default"
+
+
+def default_theme_dir() -> Path:
+    """The bundled theme: packaged inside the wheel, or the repository's themes/default in a checkout."""
+    packaged = Path(__file__).parent / "_theme"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "themes" / DEFAULT_THEME
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The folders to search, most specific first."""
+
+    folders: tuple[Path, ...]
+
+    def environment(self) -> jinja2.Environment:
+        """A Jinja2 environment that autoescapes everything and fails loudly on undefined names."""
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(folder / "templates") for folder in self.folders]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def static_files(self) -> dict[str, Path]:
+        """Every file under the themes' static/ folders, the site's own copy winning."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            static = folder / "static"
+            if static.is_dir():
+                for path in sorted(static.rglob("*")):
+                    if path.is_file():
+                        found[path.relative_to(static).as_posix()] = path
+        return dict(sorted(found.items()))
+
+
+def load_theme(config: SiteConfig) -> Theme:
+    """Resolve `theme:` from site.yaml against the site's themes/ folder, falling back to the default."""
+    default = default_theme_dir()
+    own = config.themes_dir / config.theme
+    if own.is_dir() and own.resolve() != default.resolve():
+        return Theme((own, default))
+    if config.theme != DEFAULT_THEME:
+        raise SiteError([error("site.yaml", None, f"theme {config.theme!r} not found: expected a folder {own}")])
+    return Theme((default,))
