@@ -17,6 +17,7 @@ from generator.errors import Problem, SiteError, error
 from generator.feeds import all_feeds
 from generator.markdown import MarkdownRenderer, pygments_css
 from generator.output import Staging, WriteReport
+from generator.redirects import redirect_files
 from generator.render import PageRenderer, Rendered, robots, sitemap
 from generator.site import Site, assemble_site
 from generator.theme import Theme, load_theme
@@ -78,6 +79,7 @@ def site_files(site: Site, rendered: Rendered, theme: Theme) -> Iterator[tuple[s
     static_root = site.config.content_dir / "static"
     for rel in site.static_files:
         yield rel, (static_root / rel).read_bytes()
+    yield from redirect_files(site, theme)
 
 
 def output_folder(config: SiteConfig, output: Path | None) -> Path:

@@ -11,6 +11,7 @@ import click
 
 from generator.build import build as run_build
 from generator.errors import Problem, SiteError
+from generator.importers.wordpress import ImportOptions, import_wordpress
 
 site_option = click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -57,3 +58,30 @@ def build(site_dir: Path, output: Path | None, drafts: bool) -> None:
     )
     if site.next_scheduled:
         click.echo(f"next scheduled post: {site.next_scheduled.isoformat()}")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Bring a blog over from another engine."""
+
+
+@import_group.command("wordpress")
+@click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@site_option
+@click.option("--uploads", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A copy of wp-content/uploads: images are copied into content/static/ and links rewritten.")
+@click.option("--dry-run", is_flag=True, help="Print the report and write nothing.")
+@click.option("--force", is_flag=True, help="Replace authors and categories that site.yaml already has.")
+@click.option("--all-categories-as-tags", is_flag=True, help="Make every WordPress category a tag (the first is not the category).")
+def wordpress(export: Path, site_dir: Path, uploads: Path | None, dry_run: bool, force: bool, all_categories_as_tags: bool) -> None:
+    """Import a WordPress export (Tools > Export, a WXR .xml file) into the site folder."""
+    options = ImportOptions(export, site_dir, uploads, dry_run, force, all_categories_as_tags)
+    try:
+        report = import_wordpress(options)
+    except SiteError as exc:
+        print_problems(exc.problems)
+        click.secho("Import failed: nothing was written.", fg="red", err=True)
+        sys.exit(1)
+    print_problems(report.warnings)
+    for line in report.lines():
+        click.echo(line)

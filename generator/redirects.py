@@ -1,0 +1,99 @@
+"""Old addresses keep working: a small HTML page for each alias, and a `_redirects` file for hosts that read one.
+
+Aliases come from posts' and pages' frontmatter. A site that has aliases moved from another
+engine, so it also answers the feed addresses WordPress used (`/feed/`, `/comments/feed/`,
+`/category/x/feed/`, `/YYYY/MM/DD/slug/feed/`), which is what keeps old subscribers subscribed.
+An alias with a query string (`/?p=123`) cannot be a file: it lives in `_redirects` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from generator.site import ARCHIVE_INDEX, ATOM_TYPE, RSS_TYPE, Site, absolute, alias_path, href, output_path
+from generator.theme import Theme
+
+REDIRECTS_FILE = "_redirects"
+FEED_KINDS = ("category", "tag", "author")
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """An old site-relative address (path, maybe with a query) and the URL it now points to."""
+
+    old: str
+    target: str
+    title: str
+    feed_type: str | None = None
+
+
+def site_redirects(site: Site) -> tuple[Redirect, ...]:
+    """Every redirect of the site, first claim wins, never over a real page."""
+    aliases = [Redirect(alias.lstrip("/"), url, title)
+               for url, title, record_aliases in _records(site) for alias in record_aliases]
+    feeds = _feed_redirects(site, aliases) if aliases else []
+    taken = {e.url for e in site.entries} | {p.url for p in site.pages} | set(ARCHIVE_INDEX.values()) | {""}
+    taken |= {a.url for archives in site.archives.values() for a in archives}
+    chosen: dict[str, Redirect] = {}
+    for redirect in aliases + feeds:
+        key = alias_path(redirect.old) or redirect.old
+        if key not in taken and key not in chosen:
+            chosen[key] = redirect
+    return tuple(chosen.values())
+
+
+def redirect_files(site: Site, theme: Theme) -> Iterator[tuple[str, bytes]]:
+    """An HTML page per path alias, then one `_redirects` file listing every redirect as a 301."""
+    redirects = site_redirects(site)
+    if not redirects:
+        return
+    config = site.config
+    template = theme.environment().get_template("redirect.html")
+    for redirect in redirects:
+        folder = alias_path(redirect.old)
+        if folder is not None:
+            html = template.render(language=config.language, title=redirect.title, target=href(config, redirect.target),
+                                   canonical=absolute(config, redirect.target), feed_type=redirect.feed_type)
+            yield output_path(folder), html.encode("utf-8")
+    yield REDIRECTS_FILE, redirects_text(site, redirects).encode("utf-8")
+
+
+def redirects_text(site: Site, redirects: tuple[Redirect, ...]) -> str:
+    """Netlify / Cloudflare Pages syntax; a query alias uses Netlify's `path key=value` form."""
+    config = site.config
+    lines = ["# Old addresses of this blog, written by deskpress build. Netlify and Cloudflare Pages read this file."]
+    for redirect in redirects:
+        parts = urlsplit("/" + redirect.old)
+        source = href(config, parts.path.lstrip("/"))
+        query = f" {parts.query}" if parts.query else ""
+        lines.append(f"{source}{query} {href(config, redirect.target)} 301")
+    return "\n".join(lines) + "\n"
+
+
+def _records(site: Site):
+    for entry in site.entries:
+        if entry.status == "published":
+            yield entry.url, entry.post.title, entry.post.aliases
+    for page in site.pages:
+        if page.status == "published":
+            yield page.url, page.page.title, page.page.aliases
+
+
+def _feed_redirects(site: Site, aliases: list[Redirect]) -> list[Redirect]:
+    """The feed URLs WordPress served, pointed at the feeds deskpress writes."""
+    title = site.config.title
+    found = [Redirect("feed/", "feed.xml", title, RSS_TYPE), Redirect("feed/atom/", "atom.xml", title, ATOM_TYPE),
+             Redirect("comments/feed/", "comments/feed.xml", f"Comments on {title}", RSS_TYPE),
+             Redirect("comments/feed/atom/", "comments/atom.xml", f"Comments on {title}", ATOM_TYPE)]
+    for kind in FEED_KINDS:
+        found += [Redirect(f"{a.url}feed/", f"{a.url}feed.xml", f"{title}: {a.name}", RSS_TYPE) for a in site.archives[kind]]
+    commented = {e.url: e for e in site.entries if e.has_comment_feed and e.status == "published"}
+    for url, entry in commented.items():
+        found.append(Redirect(f"{url}feed/", f"{url}comments/feed.xml", f"Comments on {entry.post.title}", RSS_TYPE))
+    for alias in aliases:
+        path = alias_path(alias.old)
+        if path and alias.target in commented:
+            found.append(Redirect(f"{path}feed/", f"{alias.target}comments/feed.xml", f"Comments on {alias.title}", RSS_TYPE))
+    return found
