@@ -31,6 +31,7 @@ from generator.site import alias_path, permalink, term_slug
 SKIPPED_STATUSES = {"trash": "items in the trash", "auto-draft": "auto-drafts", "inherit": "revisions"}
 DRAFT_STATUSES = ("draft", "pending", "private")
 PING_TYPES = ("pingback", "trackback")
+TAG_DOMAINS = ("post_tag", "tag")
 UPLOADS_PATH = re.compile(r"/wp-content/uploads/(.+)$")
 MAX_OFFSET = timedelta(hours=14)
 
@@ -316,19 +317,20 @@ class _Importer:
     def terms(self, item: Item) -> tuple[str, tuple[str, ...]]:
         """The first category is the category; later ones become tags (all do with --all-categories-as-tags)."""
         named = [(domain, nicename, plain_text(name)) for domain, nicename, name in item.terms if plain_text(name)]
-        categories = [name for domain, _, name in named if domain == "category"]
-        tags = [name for domain, _, name in named if domain == "post_tag"]
+        categories = list(dict.fromkeys(name for domain, _, name in named if domain == "category"))
+        tags = [name for domain, _, name in named if domain in TAG_DOMAINS]
         if self.options.all_categories_as_tags:
             category, tags = UNCATEGORIZED, tuple(dict.fromkeys(categories + tags))
         else:
-            category, tags = (categories[0] if categories else UNCATEGORIZED), tuple(dict.fromkeys(categories[1:] + tags))
+            category = categories[0] if categories else UNCATEGORIZED
+            tags = tuple(t for t in dict.fromkeys(categories[1:] + tags) if t != category)
         self.note_archives(named, category, tags)
         return category, tags
 
     def note_archives(self, named: list[tuple[str, str, str]], category: str, tags: tuple[str, ...]) -> None:
         """Remember old and new archive addresses: WordPress slugs terms its own way ('C#' -> c-sharp)."""
         for domain, nicename, name in named:
-            if nicename and domain in ("category", "post_tag"):
+            if nicename and (domain == "category" or domain in TAG_DOMAINS):
                 self.tally.old_archives[f"/{'category' if domain == 'category' else 'tag'}/{unquote(nicename)}/"] = name
         self.tally.new_archives[category] = f"/category/{term_slug(category)}/"
         for tag in tags:

@@ -163,8 +163,9 @@ def _shortcode(match: re.Match, post_id: str, media: MediaLibrary) -> str:
         return _caption(inner, attributes)
     if name == "gallery":
         return _gallery(attributes, post_id, media)
+    bare = re.search(r"https?://\S+", match.group(3) or "")
     url = (equals or "").lstrip("=") or attributes.get("src") or attributes.get("mp4") or attributes.get("mp3") \
-        or inner.strip() or attributes.get("url", "")
+        or inner.strip() or attributes.get("url", "") or (bare.group(0) if bare else "")
     if not url.startswith(("http://", "https://")):
         return match.group(0)
     return f'\n\n<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>\n\n'
