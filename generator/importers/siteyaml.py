@@ -27,7 +27,8 @@ class SiteYamlChange:
 
 def dump(data: Any) -> str:
     """YAML as people write it: block style, unicode kept, no line wrapping."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000)
 
 
 def new_site_yaml(settings: dict[str, Any], sections: dict[str, dict[str, dict]], source: str) -> str:

@@ -35,6 +35,7 @@ STARTS_BLOCK = re.compile(rf"^</?(?:{BLOCK_TAGS})[\s/>]|^\ue000", re.IGNORECASE)
 LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:lang(?:uage)?-|brush:\s*)([\w+#-]+)")
 ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+PLAIN_COMMENT = re.compile(r"[<>&*_`\\\[\]#|~=]|^[ \t]*([+-]|\d+[.)])(\s|$)|^[ \t]|--|  |https?:", re.MULTILINE)
 LINE_MARKERS = re.compile(r"^([ \t]*)([#>+-]|\d+(?=[.)]))(?=[.)]?(?:\s|$))", re.MULTILINE)
 
 INLINE_HTML = {"sub": (), "sup": (), "abbr": ("title",), "acronym": ("title",), "cite": (), "ins": (),
@@ -104,6 +105,10 @@ def convert_post(source: str, post_id: str, media: MediaLibrary, rewrite: Callab
 
 def convert_comment(source: str) -> str:
     """Comments are plain, untrusted text with a little HTML; the build sanitises them again."""
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if not PLAIN_COMMENT.search(source):
+        paragraphs = (p.strip() for p in re.split(r"\n\s*\n", source))
+        return "\n\n".join(p.replace("\n", "\\\n") for p in paragraphs if p) + "\n"
     return _Converter([]).convert_soup(BeautifulSoup(wpautop(source), "html.parser")).strip() + "\n"
 
 
