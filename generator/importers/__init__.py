@@ -1,0 +1,1 @@
+"""Importers that bring a blog over from another engine into a deskpress site folder."""
