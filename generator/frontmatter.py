@@ -25,6 +25,20 @@ class Document:
         return self.lines.get(key, 1)
 
 
+class _SafeLoader(yaml.SafeLoader):
+    """The safe loader, except that an impossible date (2026-02-30) stays text, so the field
+    that holds it can be reported with its line instead of crashing the build."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
+
+
 def normalise_text(raw: bytes | str) -> str:
     """Decode and drop the BOM and CRLF line endings so every later stage sees one form."""
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
@@ -54,7 +68,7 @@ def parse_document(path: str, raw: bytes | str) -> Document:
 
 def load_yaml_mapping(path: str, text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
     """Load a YAML mapping with the safe loader, returning it with the line of each top-level key."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
