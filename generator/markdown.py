@@ -27,6 +27,7 @@ COMMENT_TAGS = {"a", "p", "br", "em", "strong", "code", "pre", "blockquote", "ul
 COMMENT_ATTRIBUTES = {"a": {"href", "title"}}
 COMMENT_URL_SCHEMES = {"http", "https", "mailto"}
 PYGMENTS_LIGHT, PYGMENTS_DARK = "xcode", "monokai"  # both keep every token at WCAG AA contrast
+URL_ATTRIBUTES = {"link_open": "href", "image": "src"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _root_links_under(base_path: str):
     def rebase(state) -> None:
         for token in state.tokens:
             for child in token.children or ():
-                attribute = {"link_open": "href", "image": "src"}.get(child.type)
+                attribute = URL_ATTRIBUTES.get(child.type)
                 value = child.attrGet(attribute) if attribute else None
                 if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
                     child.attrSet(attribute, prefix + value)
