@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -308,6 +309,7 @@ def run_preview(options: PreviewOptions, clock: Callable[[], datetime]) -> None:
     output = Path(tempfile.mkdtemp(prefix="deskpress-serve-")) if private else options.output
     state = PreviewState()
     rebuilder = Rebuilder(options, output, state, clock)
+    signal.signal(signal.SIGTERM, stop_on_terminate)
     try:
         server = make_server(options.host, options.port, handler_for(output, state))
         with server, SiteWatcher(options.root, rebuilder, ignore=output):
@@ -320,6 +322,11 @@ def run_preview(options: PreviewOptions, clock: Callable[[], datetime]) -> None:
         state.stop()
         if private:
             shutil.rmtree(output, ignore_errors=True)
+
+
+def stop_on_terminate(_signum: int, _frame: object) -> None:
+    """`kill` stops the preview as cleanly as Ctrl-C (the private folder is removed)."""
+    raise KeyboardInterrupt
 
 
 def announce(server: ThreadingHTTPServer, state: PreviewState, options: PreviewOptions) -> None:

@@ -78,7 +78,7 @@ class _Forwarder(FileSystemEventHandler):
         self.root, self.debouncer, self.ignore = root.resolve(), debouncer, ignore
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
+        if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw:
