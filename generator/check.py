@@ -254,7 +254,7 @@ def find_entry(site: Site, wanted: str) -> Entry:
 
 def text_report(report: CheckReport) -> Iterator[tuple[str, str | None]]:
     """Lines for a person, grouped by file, each with a colour name (or None)."""
-    by_file: dict[str, list[str]] = {}
+    by_file: dict[str, list[tuple[str, str | None]]] = {}
     colours = {"error": "red", "warning": "yellow"}
     for problem in report.problems:
         where = f"line {problem.line}: " if problem.line else ""

@@ -6,17 +6,17 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NoReturn
 
 import click
 
 from generator.build import build as run_build
+from generator.errors import Problem, SiteError
 from generator.check import check_site, next_scheduled, text_report
 from generator.check import explain as explain_footer
 from generator.new import NewDocument
 from generator.new import create as create_document
 from generator.serve import PreviewOptions, run_preview
-from generator.errors import Problem, SiteError
 
 site_option = click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -68,7 +68,7 @@ def build(site_dir: Path, output: Path | None, drafts: bool) -> None:
 # --- writing workflow: new, serve, next, check (issue 4) ---
 
 
-def exit_on_site_error(exc: SiteError) -> None:
+def exit_on_site_error(exc: SiteError) -> NoReturn:
     print_problems(exc.problems)
     sys.exit(1)
 

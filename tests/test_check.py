@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -160,3 +161,12 @@ def test_next_prints_the_next_due_post_and_build_summarises(site: SiteFolder):
     lines = built.output.splitlines()
     assert lines[-2].startswith("Built 1 posts, 0 pages,") and "files changed" in lines[-2]
     assert lines[-1] == "next scheduled post: 2098-07-01T09:30:00+00:00"
+
+
+def test_the_sample_blog_passes():
+    repository = Path(__file__).resolve().parent.parent
+    report = check_site(repository, datetime(2026, 11, 20, tzinfo=timezone.utc))
+    assert report.errors == 0, [str(p) for p in report.problems if p.severity == "error"]
+    statuses = {state.status for state in report.posts}
+    assert statuses == {"published", "draft", "scheduled"}
+    assert any(state.footer.text for state in report.posts) and any(not state.footer.text for state in report.posts)
