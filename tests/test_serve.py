@@ -187,11 +187,13 @@ def test_drafts_are_marked_and_other_hosts_warned_about(site: SiteFolder):
 
 
 def test_a_site_broken_from_the_start_shows_the_overlay_until_fixed(site: SiteFolder):
-    site.file(POST, "---\ntitle: Hello\ndate: not a date\n---\nText.\n")
+    site.file(POST, "---\ntitle: Hello\ndate: <script>alert(1)</script>\n---\nText.\n")
     preview = Preview(site.root)
     try:
         status, _headers, body = preview.get("/")
-        assert status == 503 and "not a valid date" in BeautifulSoup(body, "html.parser").find(id="deskpress-overlay").get_text()
+        overlay = BeautifulSoup(body, "html.parser").find(id="deskpress-overlay")
+        assert status == 503 and f"{POST}:3: 'date' is not a valid date: '<script>alert(1)</script>'" in overlay.get_text()
+        assert overlay.find("script") is None, "problem text is escaped, never markup"
         site.post("2026-01-15-hello", title="Fixed")
         preview.wait_for(POST_URL, lambda b: "Fixed" in b)
     finally:
