@@ -20,7 +20,7 @@ from generator.content import Content, load_content
 from generator.disclaimer import Footer
 from generator.errors import Problem, SiteError, error, warning
 from generator.frontmatter import normalise_text, parse_document
-from generator.markdown import MarkdownRenderer
+from generator.markdown import MORE_MARKER, MarkdownRenderer
 from generator.references import Reference, body_references, resolve
 from generator.site import Entry, Site, assemble_site
 from generator.theme import load_theme
@@ -145,7 +145,7 @@ def key_line(loaded: Loaded, source: str, key: str) -> int:
 def post_problems(loaded: Loaded, entry: Entry) -> list[Problem]:
     """Empty posts, long titles, missing summaries and the employer's disclaimer policy."""
     post, found = entry.post, []
-    if not post.body.replace("<!--more-->", "").strip():
+    if not MORE_MARKER.sub("", post.body).strip():
         found.append(warning(post.source, post.body_line, "the post is empty"))
     if len(post.title) > TITLE_LIMIT:
         found.append(warning(post.source, key_line(loaded, post.source, "title"),
@@ -153,12 +153,17 @@ def post_problems(loaded: Loaded, entry: Entry) -> list[Problem]:
     if not post.summary:
         found.append(warning(post.source, key_line(loaded, post.source, "summary"),
                              "no summary: listings and search results will show the first paragraph instead"))
-    required = [name for name in loaded.config.policy.require_disclaimer_for if name in (post.category, post.author)]
+    required = required_by_policy(loaded.config, entry)
     if required and entry.footer.text is None:
         found.append(error(post.source, key_line(loaded, post.source, "disclaimer"),
                            f"policy.require_disclaimer_for lists '{required[0]}', but this post carries no disclaimer "
                            f"(decided by {entry.footer.reason})"))
     return found
+
+
+def required_by_policy(config: SiteConfig, entry: Entry) -> list[str]:
+    """The names in policy.require_disclaimer_for (categories or author keys) that apply to this post."""
+    return [name for name in config.policy.require_disclaimer_for if name in (entry.post.category, entry.post.author)]
 
 
 def policy_target_problems(loaded: Loaded) -> list[Problem]:
@@ -228,10 +233,11 @@ def explain(root: Path, now: datetime, wanted: str) -> list[str]:
     lines = [f"{post.source} ({post.title!r}, {entry.status})",
              f"footer: {entry.footer.text!r}" if entry.footer.text else "footer: none",
              f"decided by: {entry.footer.reason}", "rule, first setting wins:"]
+    deciding = next(number for number, (_name, value) in enumerate(levels, start=1) if value is not None)
     for number, (name, value) in enumerate(levels, start=1):
-        marker = "  <- decides" if name == entry.footer.reason or (number == 1 and isinstance(value, str)) else ""
+        marker = "  <- decides" if number == deciding else ""
         lines.append(f"  {number}. {name}: {'not set' if value is None else _yaml_word(value)}{marker}")
-    required = [n for n in config.policy.require_disclaimer_for if n in (post.category, post.author)]
+    required = required_by_policy(config, entry)
     if required:
         verdict = "satisfied" if entry.footer.text else "VIOLATED"
         lines.append(f"policy.require_disclaimer_for lists '{required[0]}': {verdict}")
@@ -239,7 +245,7 @@ def explain(root: Path, now: datetime, wanted: str) -> list[str]:
 
 
 def _yaml_word(value: bool | str) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else f"its own text {value!r}"
+    return ("true" if value else "false") if isinstance(value, bool) else "its own footer text"
 
 
 def find_entry(site: Site, wanted: str) -> Entry:
