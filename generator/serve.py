@@ -133,16 +133,16 @@ class Rebuilder:
             return self._rebuild(changes)
 
     def _rebuild(self, changes: frozenset[str]) -> BuildOutcome:
-        version, base_path = self.state.latest.version + 1, None
+        version, changed, base_path = self.state.latest.version + 1, tuple(sorted(changes)), None
         try:
             result = rebuild(self.options, self.output, self.clock())
-            outcome = BuildOutcome(version, tuple(sorted(changes)), result.seconds, result.warnings, result.written.changed)
+            outcome = BuildOutcome(version, changed, result.seconds, result.warnings, result.written.changed)
             base_path = result.site.config.base_path
         except SiteError as exc:
-            outcome = BuildOutcome(version, tuple(sorted(changes)), problems=exc.problems)
+            outcome = BuildOutcome(version, changed, problems=exc.problems)
         except Exception as exc:  # a bug must not take the preview down; show it like any other failure
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            outcome = BuildOutcome(version, tuple(sorted(changes)), problems=(error(where.filename, where.lineno, f"internal error: {exc!r}"),))
+            outcome = BuildOutcome(version, changed, problems=(error(where.filename, where.lineno, f"internal error: {exc!r}"),))
         self.report(outcome)
         self.state.publish(outcome, base_path)
         return outcome
