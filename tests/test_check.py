@@ -170,3 +170,23 @@ def test_the_sample_blog_passes():
     statuses = {state.status for state in report.posts}
     assert statuses == {"published", "draft", "scheduled"}
     assert any(state.footer.text for state in report.posts) and any(not state.footer.text for state in report.posts)
+
+
+def test_template_errors_fail_the_check(site: SiteFolder):
+    site.config(BASIC_CONFIG + "theme: mine\n")
+    site.file("themes/mine/templates/post.html", "{% extends 'base.html' %}\n{% block content %}{{ entry.nothing_here.x }}{% endblock %}\n")
+    site.post("2026-01-15-hello", title="Hello", summary="s")
+    result = run(site)
+    assert result.exit_code == 1
+    assert "themes/mine/templates/post.html" in result.output and "template error" in result.output
+
+
+def test_links_must_stay_under_the_base_path(site: SiteFolder):
+    site.config(BASIC_CONFIG.replace("https://blog.example.com/", "https://example.com/blog/"))
+    site.post("2026-01-10-target", title="Target", summary="s", date="2026-01-10")
+    site.post("2026-01-15-links", title="Links", summary="s",
+              body="[good](/blog/2026/01/10/target/) [absolute](https://example.com/blog/2026/01/10/target/)\n\n"
+                   "[forgot the base path](/2026/01/10/target/)")
+    assert messages(site, "error") == [
+        "content/posts/2026-01-15-links.md:8: link '/2026/01/10/target/' does not resolve to any page or file of the site",
+    ]
