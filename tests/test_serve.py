@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import queue
 import signal
@@ -99,7 +100,6 @@ class EventStream:
             return
 
     def next_event(self, timeout: float = 5.0) -> dict:
-        import json
         return json.loads(self.events.get(timeout=timeout))
 
 
