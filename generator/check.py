@@ -90,9 +90,10 @@ def load(root: Path, now: datetime) -> Loaded:
 
     def remember(path: Path) -> bytes:
         raw = path.read_bytes()
+        rel = path.relative_to(config.root).as_posix()
         try:
-            sources[path.relative_to(config.root).as_posix()] = normalise_text(raw)
-        except UnicodeDecodeError:
+            sources[rel] = normalise_text(rel, raw)
+        except SiteError:
             pass
         return raw
 
@@ -127,7 +128,7 @@ def check_site(root: Path, now: datetime) -> CheckReport:
 
 def rendered_outputs(loaded: Loaded, problems: list[Problem]) -> set[str]:
     """Render the published site in memory: template errors surface, and we learn every file it would hold."""
-    rendered = render_markdown(loaded.content)
+    rendered = render_markdown(loaded.content, loaded.config.base_path)
     try:
         return {rel for rel, _data in site_files(loaded.published, rendered, load_theme(loaded.config))}
     except jinja2.TemplateError as exc:
@@ -204,7 +205,7 @@ def reference_problem(config: SiteConfig, source: str, line: int, page_url: str,
                       outputs: set[str], unpublished: set[str]) -> list[Problem]:
     if reference.tag == "img" and reference.alt is not None and not reference.alt.strip():
         return [warning(source, line, f"image {reference.target!r} has no alt text")]
-    target = resolve(config, page_url, reference.target)
+    target = resolve(config, page_url, reference)
     if target is None or not outputs or _exists(target, outputs):
         return []
     if target in unpublished or target + "/" in unpublished:

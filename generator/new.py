@@ -93,10 +93,10 @@ def read_archetype(config: SiteConfig, kind: str) -> tuple[dict[str, Any], str]:
     if not path.is_file():
         return {}, ""
     rel = path.relative_to(config.root).as_posix()
-    raw = path.read_bytes()
-    if not normalise_text(raw).startswith("---\n"):
-        return {}, normalise_text(raw)
-    document = parse_document(rel, raw)
+    text = normalise_text(rel, path.read_bytes())
+    if not text.startswith("---\n"):
+        return {}, text
+    document = parse_document(rel, text)
     return document.meta, document.body
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from typing import Iterator
 from urllib.parse import unquote, urljoin, urlsplit
@@ -15,12 +15,16 @@ from generator.markdown import MarkdownRenderer
 
 @dataclass(frozen=True)
 class Reference:
-    """An `<a href>` or `<img src>`; `line` counts from the body's first line (0); `alt` None = not given."""
+    """An `<a href>` or `<img src>`; `line` counts from the body's first line (0); `alt` None = not given.
+
+    `markdown` tells Markdown syntax from raw HTML: only the former follows the site under its base path.
+    """
 
     tag: str
     target: str
     line: int
     alt: str | None = None
+    markdown: bool = True
 
 
 class _TagCollector(HTMLParser):
@@ -28,14 +32,14 @@ class _TagCollector(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str, int, str | None]] = []
+        self.found: list[Reference] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag == "a" and values.get("href"):
-            self.found.append(("a", values["href"] or "", self.getpos()[0] - 1, None))
+            self.found.append(Reference("a", values["href"] or "", self.getpos()[0] - 1, None, markdown=False))
         elif tag == "img":
-            self.found.append(("img", values.get("src") or "", self.getpos()[0] - 1, values.get("alt", "")))
+            self.found.append(Reference("img", values.get("src") or "", self.getpos()[0] - 1, values.get("alt", ""), markdown=False))
 
 
 def body_references(body: str, markdown: MarkdownRenderer) -> Iterator[Reference]:
@@ -49,7 +53,7 @@ def body_references(body: str, markdown: MarkdownRenderer) -> Iterator[Reference
             yield from _html_references(token.content, first)
         for child in token.children or ():
             for reference in _inline_references(child, first):
-                yield Reference(reference.tag, reference.target, _line_of(reference.target, lines, first, last), reference.alt)
+                yield replace(reference, line=_line_of(reference.target, lines, first, last))
 
 
 def _inline_references(child: Token, first: int) -> Iterator[Reference]:
@@ -65,8 +69,8 @@ def _html_references(html: str, first: int) -> Iterator[Reference]:
     collector = _TagCollector()
     collector.feed(html)
     collector.close()
-    for tag, target, offset, alt in collector.found:
-        yield Reference(tag, target, first + offset, alt)
+    for reference in collector.found:
+        yield replace(reference, line=first + reference.line)
 
 
 def _line_of(target: str, lines: list[str], first: int, last: int) -> int:
@@ -77,10 +81,13 @@ def _line_of(target: str, lines: list[str], first: int, last: int) -> int:
     return first
 
 
-def resolve(config: SiteConfig, page_url: str, target: str) -> str | None:
+def resolve(config: SiteConfig, page_url: str, reference: Reference) -> str | None:
     """The site-relative path a link points to, or None when it leaves the site (external, mailto:, #top)."""
+    target = reference.target
     if not target or target.startswith("#"):
         return None
+    if reference.markdown and target.startswith("/") and not target.startswith("//"):
+        target = config.base_path.rstrip("/") + target  # as the build's Markdown stage does
     site = urlsplit(config.base_url)
     joined = urlsplit(urljoin(config.base_url + page_url, target))
     if joined.scheme not in ("http", "https") or joined.netloc != site.netloc:

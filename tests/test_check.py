@@ -181,12 +181,12 @@ def test_template_errors_fail_the_check(site: SiteFolder):
     assert "themes/mine/templates/post.html" in result.output and "template error" in result.output
 
 
-def test_links_must_stay_under_the_base_path(site: SiteFolder):
+def test_links_under_a_base_path_are_resolved_as_the_build_writes_them(site: SiteFolder):
     site.config(BASIC_CONFIG.replace("https://blog.example.com/", "https://example.com/blog/"))
     site.post("2026-01-10-target", title="Target", summary="s", date="2026-01-10")
     site.post("2026-01-15-links", title="Links", summary="s",
-              body="[good](/blog/2026/01/10/target/) [absolute](https://example.com/blog/2026/01/10/target/)\n\n"
-                   "[forgot the base path](/2026/01/10/target/)")
+              body="[root](/2026/01/10/target/) [absolute](https://example.com/blog/2026/01/10/target/)\n\n"
+                   '<a href="/2026/01/10/target/">raw HTML is not moved under /blog/</a>')
     assert messages(site, "error") == [
         "content/posts/2026-01-15-links.md:8: link '/2026/01/10/target/' does not resolve to any page or file of the site",
     ]
