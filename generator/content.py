@@ -253,12 +253,15 @@ def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, l
     if comments not in (None, "open", "closed"):
         f.fail("comments", f"'comments' must be 'open' or 'closed', not {comments!r}")
         comments = None
+    feed_id = f.text("id")
+    if feed_id and any(c.isspace() for c in feed_id):
+        f.fail("id", f"'id' must not contain spaces: {feed_id!r} (feed readers compare IDs character by character)")
     post = Post(
         source=doc.path, title=title or "", date=moment or datetime.min, author=author or "",
         category=f.text("category", default=UNCATEGORIZED) or UNCATEGORIZED, slug=f.slug(path.stem),
         body=doc.body, body_line=doc.body_line, tags=f.text_list("tags"), summary=f.text("summary"),
         updated=f.moment("updated"), draft=f.flag("draft"), disclaimer=disclaimer, comments=comments,
-        id=f.text("id"), aliases=f.text_list("aliases"), pinned=f.flag("pinned"),
+        id=feed_id, aliases=f.text_list("aliases"), pinned=f.flag("pinned"),
     )
     return _result(post, f)
 
@@ -271,6 +274,15 @@ def _page(config: SiteConfig, doc: Document, path: Path) -> tuple[Page | None, l
         summary=f.text("summary"), aliases=f.text_list("aliases"),
     )
     return _result(page, f)
+
+
+def read_comment(config: SiteConfig, path: Path, data: bytes) -> tuple[Comment | None, list[Problem]]:
+    """Parse one comment file exactly as a build would, so a tool can check a comment before writing it."""
+    try:
+        document = parse_document(path.relative_to(config.root).as_posix(), data)
+    except SiteError as exc:
+        return None, list(exc.problems)
+    return _comment(config, document, path)
 
 
 def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | None, list[Problem]]:
