@@ -79,7 +79,7 @@ def comment() -> None:
 def comment_add(site_dir: Path, post_slug: str, author: str, url: str | None, email: str | None, kind: str,
                 in_reply_to: str | None, when: str | None) -> None:
     """Add a response to POST_SLUG, reading its Markdown body from standard input."""
-    new = NewComment(post_slug, author, click.get_text_stream("stdin").read(), kind, url, email, in_reply_to, when)
+    new = NewComment(post_slug, author, sys.stdin.read(), kind, url, email, in_reply_to, when)
     try:
         path = add_comment(site_dir, new, now_utc())
     except SiteError as exc:
