@@ -165,6 +165,8 @@ def test_thread_loops_and_unknown_parents_are_located_errors(site: SiteFolder):
 
 def test_missing_fields_are_errors_and_the_cli_prints_them_without_traceback(site: SiteFolder):
     site.post("2026-01-15-hello", title="Hello")
+    site.build()
+    before = site.files()
     site.file("content/comments/hello/no-author.md", "---\ndate: 2026-01-16\n---\nHi\n")
     site.file("content/comments/hello/no-date.md", "---\nauthor: A\ntype: smoke-signal\n---\nHi\n")
     result = CliRunner().invoke(main, ["build", "--site", str(site.root)])
@@ -173,16 +175,26 @@ def test_missing_fields_are_errors_and_the_cli_prints_them_without_traceback(sit
     assert "content/comments/hello/no-author.md:1: missing required field 'author'" in result.output
     assert "content/comments/hello/no-date.md:1: missing required field 'date'" in result.output
     assert "content/comments/hello/no-date.md:3: 'type' must be one of comment, pingback, trackback" in result.output
-    assert not site.out.exists()
+    assert site.files() == before
+
+
+def test_two_names_with_one_permalink_are_an_error(site: SiteFolder):
+    site.post("2026-01-15-hello", title="Hello")
+    comment(site, "hello", "thanks-ann")
+    comment(site, "hello", "thanks_ann")
+    assert problems_of(site) == ["content/comments/hello/thanks_ann.md:1: same permalink #comment-thanks-ann as "
+                                 "content/comments/hello/thanks-ann.md: rename one file"]
 
 
 def test_mailto_reply_prefills_the_subject_with_title_and_url(discussed: SiteFolder):
-    discussed.config(BASIC_CONFIG + "comments:\n  reply: mailto:letters@example.com\n")
+    discussed.config(BASIC_CONFIG + "comments:\n  reply: mailto:letters@example.com?cc=ed%40example.com\n")
+    discussed.post("2026-01-15-hello", title="Hello & 'goodbye'?")
     discussed.build()
     link = discussed.html(POST).select_one(".reply a[href^='mailto:']")
     parts = urlsplit(link["href"])
     assert parts.path == "letters@example.com"
-    assert parse_qs(parts.query)["subject"] == [f"Re: Hello (https://blog.example.com/{POST})"]
+    assert parse_qs(parts.query) == {"cc": ["ed@example.com"],
+                                     "subject": [f"Re: Hello & 'goodbye'? (https://blog.example.com/{POST})"]}
 
 
 def test_form_reply_posts_the_fields_to_the_endpoint(discussed: SiteFolder):
