@@ -38,6 +38,7 @@ class FeedItem:
     content_html: str
     summary_html: str | None
     categories: tuple[str, ...] = ()
+    comments_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def _post_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
         id=entry.feed_id, title=entry.post.title, link=link, published=entry.post.date, updated=entry.updated,
         author=entry.author.name, author_url=entry.author.url,
         content_html=absolutize(body.html, link, site.config) + footer_html(entry), summary_html=summary or None,
-        categories=(entry.category.title,) + tuple(t.title for t in entry.tags),
+        categories=(entry.category.title,) + tuple(t.title for t in entry.tags), comments_url=f"{link}#responses",
     )
 
 
@@ -168,3 +169,5 @@ def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
         entry.summary(item.summary_html, type="html")
     for category in item.categories:
         entry.category(term=category)
+    if item.comments_url:
+        entry.comments(item.comments_url)

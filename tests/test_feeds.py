@@ -86,6 +86,8 @@ def test_site_feed_has_newest_posts_with_authors_categories_and_zoned_dates(blog
     assert [e.author for e in feed.entries] == ["Ana Author", "Ana Author", "Bo Writer"]
     assert [[t.term for t in e.tags] for e in feed.entries] == [["Work"], ["Personal"], ["Work", "python"]]
     assert feed.entries[0].link == BASE + "2026/04/01/fourth/"
+    if rel == "feed.xml":
+        assert feed.entries[0].comments == BASE + "2026/04/01/fourth/#responses"
     pattern = ATOM_DATE if rel == "atom.xml" else RSS_DATE
     raw_dates = [e.published for e in feed.entries] + ([e.updated for e in feed.entries] if rel == "atom.xml" else [])
     assert raw_dates and all(pattern.match(d) for d in raw_dates), raw_dates
