@@ -293,6 +293,8 @@ def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | N
     kind = f.text("type", default="comment")
     if kind not in COMMENT_TYPES:
         f.fail("type", f"'type' must be one of {', '.join(COMMENT_TYPES)}, not {kind!r}")
+    if kind in ("pingback", "trackback") and doc.meta.get("in_reply_to") is not None:
+        f.fail("in_reply_to", f"a {kind} cannot reply to a comment: remove 'in_reply_to'")
     comment = Comment(
         source=doc.path, post_slug=post_folder, key=path.stem, author=f.text("author", required=True) or "",
         date=f.moment("date", required=True) or datetime.min, body=doc.body, body_line=doc.body_line,

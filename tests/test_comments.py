@@ -163,6 +163,13 @@ def test_thread_loops_and_unknown_parents_are_located_errors(site: SiteFolder):
     ]
 
 
+def test_a_ping_cannot_be_a_reply(site: SiteFolder):
+    site.post("2026-01-15-hello", title="Hello")
+    comment(site, "hello", "c")
+    comment(site, "hello", "d", type="trackback", in_reply_to="c")
+    assert problems_of(site) == ["content/comments/hello/d.md:3: a trackback cannot reply to a comment: remove 'in_reply_to'"]
+
+
 def test_missing_fields_are_errors_and_the_cli_prints_them_without_traceback(site: SiteFolder):
     site.post("2026-01-15-hello", title="Hello")
     site.build()
