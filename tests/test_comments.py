@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.errors import SiteError
+from generator.moderate import NewComment, add_comment
 from tests.conftest import BASIC_CONFIG, SiteFolder
 
 POST = "2026/01/15/hello/"
@@ -274,4 +275,28 @@ def test_comment_add_refuses_what_the_build_would_reject(site: SiteFolder):
     for message in ("--url 'javascript:alert(1)' is not an http(s) URL", "--in-reply-to 'ghost': no such comment",
                     "body (read from standard input) is empty", "--date 'yesterday' is not a valid date"):
         assert message in bad.output
+    escape = add(site, "../../posts", "--author", "A")
+    assert escape.exit_code == 1 and "no post has the slug '../../posts'" in escape.output
     assert sorted(site.root.rglob("*")) == before
+
+
+def test_comment_add_names_the_file_from_the_time_it_is_given(site: SiteFolder):
+    site.config(BASIC_CONFIG.replace("timezone: UTC", "timezone: America/New_York"))
+    site.post("2026-01-15-hello", title="Hello")
+    now = datetime(2026, 2, 3, 4, 5, 6, 789, tzinfo=timezone.utc)
+    path = add_comment(site.root, NewComment("hello", "Renée Ü", "Hi."), now)
+    assert path == site.root / "content/comments/hello/2026-02-02-230506-renee-u.md"
+    assert "date: '2026-02-02 23:05:06-05:00'" in path.read_text(encoding="utf-8")
+    site.build()
+    assert site.html(POST).select_one("#comment-2026-02-02-230506-renee-u time")["datetime"] == "2026-02-02T23:05:06-05:00"
+
+
+def test_responses_to_unpublished_posts_stay_unpublished(site: SiteFolder):
+    site.post("2026-01-15-hello", title="Hello")
+    site.post("2026-01-20-draft", title="Draft", date="2026-01-20", draft="true")
+    site.post("2026-07-01-later", title="Later", date="2026-07-01")
+    comment(site, "draft", "a", "On a draft.", author="Early Bird")
+    comment(site, "later", "b", "On a scheduled post.", author="Time Traveller")
+    site.build()
+    assert site.feed("comments/atom.xml").entries == []
+    assert not [rel for rel, data in site.files().items() if b"Early Bird" in data or b"Time Traveller" in data]
