@@ -219,6 +219,7 @@ def test_closed_posts_keep_their_comments_but_invite_no_reply(discussed: SiteFol
     discussed.post("2026-05-20-recent", title="Recent", date="2026-05-20")
     discussed.post("2026-05-21-shut", title="Shut", date="2026-05-21", comments="closed")
     discussed.post("2026-05-22-quiet", title="Quiet", date="2026-05-22", comments="closed")
+    discussed.post("2026-01-02-evergreen", title="Evergreen", date="2026-01-02", comments="open")
     comment(discussed, "shut", "kept", "Still here.", date="2026-05-21 12:00")
     discussed.build()
     by_age, by_flag = discussed.html(POST), discussed.html("2026/05/21/shut/")
@@ -227,6 +228,7 @@ def test_closed_posts_keep_their_comments_but_invite_no_reply(discussed: SiteFol
         assert page.select_one(".comments-closed").get_text() == "Comments are closed."
     assert len(by_age.select("li.comment")) == 4 and by_flag.select_one("#comment-kept")
     assert discussed.html("2026/05/20/recent/").select_one(".reply a[href^='mailto:']")
+    assert discussed.html("2026/01/02/evergreen/").select_one(".reply a[href^='mailto:']")
     assert (discussed.out / "2026/05/21/shut/comments/feed.xml").exists()
     assert not (discussed.out / "2026/05/22/quiet/comments/feed.xml").exists()
     assert discussed.feed("2026/05/20/recent/comments/atom.xml").entries == []
