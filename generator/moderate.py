@@ -88,9 +88,9 @@ def file_stem(author: str, moment: datetime, config: SiteConfig) -> str:
 
 def free_path(folder: Path, stem: str) -> Path:
     """The first of stem.md, stem-2.md, ... whose permalink no existing comment of the post uses."""
-    taken = {slugify(p.stem) for p in folder.glob("*.md")} if folder.is_dir() else set()
+    taken = {slugify(p.stem, allow_unicode=True) for p in folder.glob("*.md")} if folder.is_dir() else set()
     candidate, number = stem, 1
-    while slugify(candidate) in taken:
+    while slugify(candidate, allow_unicode=True) in taken:
         number += 1
         candidate = f"{stem}-{number}"
     return folder / f"{candidate}.md"
