@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import feedparser
 import pytest
 
 from tests.conftest import SiteFolder
@@ -131,8 +132,14 @@ def test_teasers_follow_more_then_summary_then_first_paragraph(site: SiteFolder,
 def test_a_base_url_with_a_path_prefixes_every_link(site: SiteFolder):
     site.config((site.root / "site.yaml").read_text().replace("https://blog.example.com/", "https://example.org/blog/"))
     site.file("content/pages/about.md", "---\ntitle: About\n---\nHi.\n")
-    site.post("2026-01-15-hello", title="Hello", tags="[t]")
+    site.post("2026-01-15-hello", title="Hello", tags="[t]",
+              body="See [about](/about/), ![a pixel](/images/p.svg), [a section](#top) and [far](https://w3.org/).")
     site.build()
+    body = site.html("2026/01/15/hello/").select_one(".entry-content")
+    assert [a["href"] for a in body.select("a")] == ["/blog/about/", "#top", "https://w3.org/"]
+    assert body.find("img")["src"] == "/blog/images/p.svg"
+    content = feedparser.parse(site.read("atom.xml")).entries[0].content[0].value
+    assert 'href="https://example.org/blog/about/"' in content and 'src="https://example.org/blog/images/p.svg"' in content
     for url in ("", "2026/01/15/hello/", "about/", "tag/t/", "404.html"):
         page = site.html(url)
         assert page.select_one('link[rel="canonical"]')["href"] == f"https://example.org/blog/{url}"
@@ -183,6 +190,7 @@ def test_markdown_extensions_and_highlighting(site: SiteFolder):
     assert content.find("s").get_text() == "gone"
     assert [td.get_text() for td in content.select("table td")] == ["1", "2"]
     assert "The note." in content.select_one(".footnotes").get_text()
+    assert content.select_one(".footnotes h2").get_text() == "Footnotes"
     assert content.select_one("pre.highlight code.language-python span.k").get_text() == "def"
     assert content.select_one("div.raw em").get_text() == "HTML"
     assert ".highlight .k" in site.read("theme/pygments.css")
