@@ -51,16 +51,11 @@ class FeedPage:
     fallback_date: datetime = EMPTY_FEED_DATE
 
 
-def absolutize(html: str, page_link: str, config: SiteConfig) -> str:
-    """Make every link and image in `html` absolute, since feed readers show it away from the site.
-
-    Root-relative URLs ('/about/') mean the root of the blog, which may live under a path ('/blog/').
-    """
+def absolutize(html: str, page_link: str) -> str:
+    """Make every link and image in `html` absolute, exactly as a browser on the page would resolve it,
+    since feed readers show the HTML away from the site (Markdown links are already under base_url's path)."""
     def resolve(url: str) -> str:
-        url = url.strip()
-        if url.startswith("/") and not url.startswith("//") and not url.startswith(config.base_path):
-            return urljoin(config.base_url, url.lstrip("/"))
-        return urljoin(page_link, url)
+        return urljoin(page_link, url.strip())
 
     def rewrite(match: re.Match) -> str:
         attribute, quote_mark, value = match.groups()
@@ -109,11 +104,11 @@ def all_feeds(site: Site, rendered: Rendered) -> Iterator[tuple[str, bytes]]:
 def _post_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
     link = absolute(site.config, entry.url)
     body = rendered.bodies[entry.post.source]
-    summary = escape(entry.post.summary) if entry.post.summary else absolutize(body.summary_html, link, site.config)
+    summary = escape(entry.post.summary) if entry.post.summary else absolutize(body.summary_html, link)
     return FeedItem(
         id=entry.feed_id, title=entry.post.title, link=link, published=entry.post.date, updated=entry.updated,
         author=entry.author.name, author_url=entry.author.url,
-        content_html=absolutize(body.html, link, site.config) + footer_html(entry), summary_html=summary or None,
+        content_html=absolutize(body.html, link) + footer_html(entry), summary_html=summary or None,
         categories=(entry.category.title,) + tuple(t.title for t in entry.tags), comments_url=f"{link}#responses",
     )
 
@@ -124,7 +119,7 @@ def _comment_item(site: Site, entry: Entry, comment: Comment, rendered: Rendered
         id=comment_feed_id(entry, comment), title=f"{RESPONSE_VERBS[comment.type]} {comment.author} on {entry.post.title}",
         link=f"{post_link}#{comment.anchor}", published=comment.date, updated=comment.date,
         author=comment.author, author_url=comment.url,
-        content_html=absolutize(rendered.comments[comment.source], post_link, site.config), summary_html=None,
+        content_html=absolutize(rendered.comments[comment.source], post_link), summary_html=None,
     )
 
 

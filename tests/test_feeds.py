@@ -23,6 +23,7 @@ authors:
   ana: {{name: Ana Author, employer: Acme Corp, url: "https://ana.example/"}}
   bo: {{name: Bo Writer}}
 categories:
+  Work: {{description: The day job.}}
   Personal: {{disclaimer: false}}
 disclaimer:
   text: "Views are {{author}}'s own, not {{employer}}'s."
@@ -33,10 +34,10 @@ comments:
   reply: mailto:letters@example.org
 """
 LINKY_BODY = """\
-Intro with an [about link](/about/), an [already based link](/blog/tag/python/), a [sibling](../../),
+Intro with an [about link](/about/), a [tag link](/tag/python/), a [sibling](../../),
 a [note](#note) and an ![image](pics/chart.png "Chart").
 
-<img src="/img/a.png" srcset="/img/a.png 1x, img/b.png 2x" alt="raw">
+<img src="/blog/img/a.png" srcset="/blog/img/a.png 1x, img/b.png 2x" alt="raw">
 
 <!--more-->
 
@@ -237,7 +238,7 @@ def urls_in(html: str) -> list[str]:
 
 
 def test_every_url_in_every_feed_is_absolute_under_the_base_path(blog: SiteFolder):
-    blog.file("content/comments/fourth/a.md", "---\nauthor: Cy\ndate: 2026-04-02 10:00\n---\nSee [here](/about/).\n")
+    blog.file("content/comments/fourth/a.md", "---\nauthor: Cy\ndate: 2026-04-02 10:00\n---\nSee [above](./#note).\n")
     blog.build()
     for rel, data in feed_files(blog).items():
         root = ET.fromstring(data)
@@ -250,4 +251,4 @@ def test_every_url_in_every_feed_is_absolute_under_the_base_path(blog: SiteFolde
     assert fourth >= {BASE + "about/", BASE + "tag/python/", BASE + "2026/04/", post + "#note", post + "pics/chart.png",
                       BASE + "img/a.png", post + "img/b.png"}
     comment = urls_in(raw_contents(blog.read("comments/feed.xml"))[0])
-    assert comment == [BASE + "about/"]
+    assert comment == [post + "#note"]
