@@ -6,11 +6,14 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
+import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
+from generator.build import build
 from generator.errors import SiteError
 from tests.conftest import SiteFolder
+from tests.test_sample_blog import REPOSITORY, SAMPLE_NOW
 
 BASE = "https://example.org/blog/"
 CONFIG = f"""\
@@ -252,3 +255,20 @@ def test_every_url_in_every_feed_is_absolute_under_the_base_path(blog: SiteFolde
                       BASE + "img/a.png", post + "img/b.png"}
     comment = urls_in(raw_contents(blog.read("comments/feed.xml"))[0])
     assert comment == [post + "#note"]
+
+
+def test_the_sample_blog_feeds_parse_and_its_conversation_is_complete(tmp_path):
+    out = tmp_path / "out"
+    result = build(REPOSITORY, SAMPLE_NOW, output=out)
+    feeds = sorted(p for p in out.rglob("*.xml") if p.name in ("atom.xml", "feed.xml"))
+    assert len(feeds) == result.feeds >= 40
+    parsed = {p.relative_to(out).as_posix(): feedparser.parse(p.read_bytes()) for p in feeds}
+    assert [rel for rel, feed in parsed.items() if feed.bozo] == []
+    titles = [e.title for e in parsed["comments/atom.xml"].entries]
+    assert any(t.startswith("Comment by") for t in titles)
+    assert any(t.startswith("Pingback from") for t in titles) and any(t.startswith("Trackback from") for t in titles)
+    pages = [(out / e.url / "index.html").read_text(encoding="utf-8") for e in result.site.entries if e.comments]
+    assert len(pages) >= 3 and any('class="replies"' in page for page in pages)
+    emails = [line.split(":", 1)[1].strip().encode() for path in (REPOSITORY / "content/comments").rglob("*.md")
+              for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("email:")]
+    assert emails and not [p for p in out.rglob("*") if p.is_file() and any(e in p.read_bytes() for e in emails)]
