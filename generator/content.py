@@ -307,10 +307,13 @@ def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | N
         f.fail("type", f"'type' must be one of {', '.join(COMMENT_TYPES)}, not {kind!r}")
     if kind in ("pingback", "trackback") and doc.meta.get("in_reply_to") is not None:
         f.fail("in_reply_to", f"a {kind} cannot reply to a comment: remove 'in_reply_to'")
+    url = f.web_url("url")
+    if kind in ("pingback", "trackback") and url is None:
+        f.fail("url", f"a {kind} needs the 'url' of the page that links here")
     comment = Comment(
         source=doc.path, post_slug=post_folder, key=path.stem, author=f.text("author", required=True) or "",
         date=f.moment("date", required=True) or datetime.min, body=doc.body, body_line=doc.body_line,
-        type=kind or "comment", url=f.web_url("url"), email=f.text("email"), in_reply_to=f.text("in_reply_to"),
+        type=kind or "comment", url=url, email=f.text("email"), in_reply_to=f.text("in_reply_to"),
         line_of_reply=doc.line_of("in_reply_to"),
     )
     return _result(comment, f)

@@ -65,6 +65,8 @@ def check_comment(new: NewComment, content: Content, where: str) -> list[Problem
         problems.append(error(where, None, "--author must be one non-empty line"))
     if new.url is not None and not is_web_url(new.url):
         problems.append(error(where, None, f"--url {new.url!r} is not an http(s) URL"))
+    if new.url is None and new.type != "comment":
+        problems.append(error(where, None, f"a {new.type} needs --url, the page that links to the post"))
     if new.email is not None and ("@" not in new.email or any(c.isspace() for c in new.email)):
         problems.append(error(where, None, f"--email {new.email!r} is not an email address"))
     if not new.body.strip():

@@ -121,7 +121,8 @@ def assert_harmless(html: str) -> None:
 def test_hostile_comments_are_harmless_in_page_and_feeds(site: SiteFolder):
     site.post("2026-01-15-hello", title="Hello")
     comment(site, "hello", "evil", HOSTILE, author='"<script>alert(7)</script>"', url='"javascript:alert(8)"')
-    comment(site, "hello", "evil-ping", HOSTILE, author="<b>Ping</b>", url='"data:text/html,hi"', type="pingback")
+    comment(site, "hello", "evil-data", HOSTILE, author="<b>Data</b>", url='"data:text/html,hi"')
+    comment(site, "hello", "evil-ping", HOSTILE, author="<i>Ping</i>", url="https://ping.example/", type="pingback")
     site.build()
     responses = site.html(POST).select_one("#responses")
     assert_harmless(str(responses))
@@ -130,13 +131,13 @@ def test_hostile_comments_are_harmless_in_page_and_feeds(site: SiteFolder):
     assert responses.select_one('#comment-evil a[href="https://fine.example/"]')["rel"] == ["nofollow", "ugc", "noopener"]
     for rel in ("comments/atom.xml", "comments/feed.xml", POST + "comments/atom.xml", POST + "comments/feed.xml"):
         parsed = site.feed(rel)
-        assert {e.author for e in parsed.entries} == {"<script>alert(7)</script>", "<b>Ping</b>"}
+        assert {e.author for e in parsed.entries} == {"<script>alert(7)</script>", "<b>Data</b>", "<i>Ping</i>"}
         root = ET.fromstring(site.read(rel))
         raw = [e.text for e in root.iter() if e.tag.endswith(("content", "description", "encoded")) and e.text]
-        assert len(raw) >= 2
+        assert len(raw) >= 3
         for html in raw:
             assert_harmless(html)
-        assert not [e.text for e in root.iter() if e.tag.endswith("uri")]
+        assert [e.text for e in root.iter() if e.tag.endswith("uri")] in ([], ["https://ping.example/"])
 
 
 def problems_of(site: SiteFolder) -> list[str]:
@@ -164,11 +165,15 @@ def test_thread_loops_and_unknown_parents_are_located_errors(site: SiteFolder):
     ]
 
 
-def test_a_ping_cannot_be_a_reply(site: SiteFolder):
+def test_a_ping_names_its_linking_page_and_replies_to_nobody(site: SiteFolder):
     site.post("2026-01-15-hello", title="Hello")
     comment(site, "hello", "c")
-    comment(site, "hello", "d", type="trackback", in_reply_to="c")
-    assert problems_of(site) == ["content/comments/hello/d.md:3: a trackback cannot reply to a comment: remove 'in_reply_to'"]
+    comment(site, "hello", "d", type="trackback", in_reply_to="c", url="https://linking.example/")
+    comment(site, "hello", "e", type="pingback")
+    comment(site, "hello", "f", type="pingback", url="javascript:alert(1)")
+    assert problems_of(site) == ["content/comments/hello/d.md:3: a trackback cannot reply to a comment: remove 'in_reply_to'",
+                                 "content/comments/hello/e.md:1: a pingback needs the 'url' of the page that links here",
+                                 "content/comments/hello/f.md:3: a pingback needs the 'url' of the page that links here"]
 
 
 def test_missing_fields_are_errors_and_the_cli_prints_them_without_traceback(site: SiteFolder):
@@ -277,6 +282,8 @@ def test_comment_add_refuses_what_the_build_would_reject(site: SiteFolder):
     for message in ("--url 'javascript:alert(1)' is not an http(s) URL", "--in-reply-to 'ghost': no such comment",
                     "body (read from standard input) is empty", "--date 'yesterday' is not a valid date"):
         assert message in bad.output
+    ping = add(site, "hello", "--author", "A blog", "--type", "pingback")
+    assert ping.exit_code == 1 and "a pingback needs --url, the page that links to the post" in ping.output
     escape = add(site, "../../posts", "--author", "A")
     assert escape.exit_code == 1 and "no post has the slug '../../posts'" in escape.output
     assert sorted(site.root.rglob("*")) == before
