@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from slugify import slugify
 
 from generator.config import SiteConfig
-from generator.errors import Problem, SiteError, error, unknown_key, warning
+from generator.errors import Problem, SiteError, did_you_mean, error, unknown_key, warning
 from generator.frontmatter import Document, parse_document
 
 DATED_FILENAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
@@ -246,21 +246,36 @@ def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, l
     if author is not None and author not in config.authors:
         f.fail("author", f"unknown author {author!r} (known: {', '.join(sorted(config.authors))})")
     disclaimer = doc.meta.get("disclaimer")
-    if disclaimer is not None and not isinstance(disclaimer, (bool, str)):
+    if disclaimer == "" or (disclaimer is not None and not isinstance(disclaimer, (bool, str))):
         f.fail("disclaimer", "'disclaimer' must be true, false or the text of this post's footer")
         disclaimer = None
     comments = f.text("comments")
     if comments not in (None, "open", "closed"):
         f.fail("comments", f"'comments' must be 'open' or 'closed', not {comments!r}")
         comments = None
+    feed_id = f.text("id")
+    if feed_id and any(c.isspace() for c in feed_id):
+        f.fail("id", f"'id' must not contain spaces: {feed_id!r} (feed readers compare IDs character by character)")
     post = Post(
         source=doc.path, title=title or "", date=moment or datetime.min, author=author or "",
-        category=f.text("category", default=UNCATEGORIZED) or UNCATEGORIZED, slug=f.slug(path.stem),
+        category=_category(f, config), slug=f.slug(path.stem),
         body=doc.body, body_line=doc.body_line, tags=f.text_list("tags"), summary=f.text("summary"),
         updated=f.moment("updated"), draft=f.flag("draft"), disclaimer=disclaimer, comments=comments,
-        id=f.text("id"), aliases=f.text_list("aliases"), pinned=f.flag("pinned"),
+        id=feed_id, aliases=f.text_list("aliases"), pinned=f.flag("pinned"),
     )
     return _result(post, f)
+
+
+def _category(f: _Fields, config: SiteConfig) -> str:
+    """The category as site.yaml spells it ('policy' files under 'Policy' and gets its rule); warn when
+    site.yaml lists categories and this is none of them, since a typo would silently skip a disclaimer rule."""
+    name = f.text("category", default=UNCATEGORIZED) or UNCATEGORIZED
+    by_slug = {slugify(known, allow_unicode=True): known for known in config.categories}
+    canonical = by_slug.get(slugify(name, allow_unicode=True))
+    if canonical is None and config.categories and name != UNCATEGORIZED:
+        f.problems.append(warning(f.doc.path, f.doc.line_of("category"), f"category {name!r} is not in site.yaml, "
+                                  f"so no category rule applies{did_you_mean(name, config.categories)}"))
+    return canonical or name
 
 
 def _page(config: SiteConfig, doc: Document, path: Path) -> tuple[Page | None, list[Problem]]:
@@ -273,6 +288,15 @@ def _page(config: SiteConfig, doc: Document, path: Path) -> tuple[Page | None, l
     return _result(page, f)
 
 
+def read_comment(config: SiteConfig, path: Path, data: bytes) -> tuple[Comment | None, list[Problem]]:
+    """Parse one comment file exactly as a build would, so a tool can check a comment before writing it."""
+    try:
+        document = parse_document(path.relative_to(config.root).as_posix(), data)
+    except SiteError as exc:
+        return None, list(exc.problems)
+    return _comment(config, document, path)
+
+
 def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | None, list[Problem]]:
     f = _Fields(config, doc, COMMENT_KEYS)
     post_folder = path.parent.relative_to(config.content_dir / "comments").as_posix()
@@ -281,10 +305,15 @@ def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | N
     kind = f.text("type", default="comment")
     if kind not in COMMENT_TYPES:
         f.fail("type", f"'type' must be one of {', '.join(COMMENT_TYPES)}, not {kind!r}")
+    if kind in ("pingback", "trackback") and doc.meta.get("in_reply_to") is not None:
+        f.fail("in_reply_to", f"a {kind} cannot reply to a comment: remove 'in_reply_to'")
+    url = f.web_url("url")
+    if kind in ("pingback", "trackback") and url is None:
+        f.fail("url", f"a {kind} needs the 'url' of the page that links here")
     comment = Comment(
         source=doc.path, post_slug=post_folder, key=path.stem, author=f.text("author", required=True) or "",
         date=f.moment("date", required=True) or datetime.min, body=doc.body, body_line=doc.body_line,
-        type=kind or "comment", url=f.web_url("url"), email=f.text("email"), in_reply_to=f.text("in_reply_to"),
+        type=kind or "comment", url=url, email=f.text("email"), in_reply_to=f.text("in_reply_to"),
         line_of_reply=doc.line_of("in_reply_to"),
     )
     return _result(comment, f)

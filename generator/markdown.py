@@ -10,6 +10,7 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import render_footnote_block_open
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -26,7 +27,8 @@ COMMENT_TAGS = {"a", "p", "br", "em", "strong", "code", "pre", "blockquote", "ul
                 "h3", "h4", "h5", "h6"}
 COMMENT_ATTRIBUTES = {"a": {"href", "title"}}
 COMMENT_URL_SCHEMES = {"http", "https", "mailto"}
-PYGMENTS_LIGHT, PYGMENTS_DARK = "friendly", "monokai"
+PYGMENTS_LIGHT, PYGMENTS_DARK = "xcode", "monokai"  # both keep every token at WCAG AA contrast
+URL_ATTRIBUTES = {"link_open": "href", "image": "src"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,28 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     return f'<pre class="highlight"><code class="language-{escape(lang)}">{spans}</code></pre>'
 
 
+def _root_links_under(base_path: str):
+    """A rule that moves Markdown links and images written from the domain root ('/about/') under
+    the site's path ('/blog/about/'), so a site can move under a path without editing posts."""
+    prefix = base_path.rstrip("/")
+
+    def rebase(state) -> None:
+        for token in state.tokens:
+            for child in token.children or ():
+                attribute = URL_ATTRIBUTES.get(child.type)
+                value = child.attrGet(attribute) if attribute else None
+                if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+                    child.attrSet(attribute, prefix + value)
+
+    return rebase
+
+
+def _footnotes_open(self, tokens, idx, options, env) -> str:
+    """The footnotes section with a (visually hidden) heading, so it is announced and listed as a section."""
+    opening = render_footnote_block_open(self, tokens, idx, options, env)
+    return opening.replace('<section class="footnotes">\n', '<section class="footnotes">\n<h2 class="visually-hidden">Footnotes</h2>\n')
+
+
 def _heading_slug(text: str) -> str:
     return slugify(text, allow_unicode=True) or "section"
 
@@ -56,13 +80,16 @@ def _heading_slug(text: str) -> str:
 class MarkdownRenderer:
     """One configured parser for posts and one for comments, built once per build."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_path: str = "/") -> None:
         self.trusted = (
             MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "typographer": False})
             .enable(["table", "strikethrough"])
             .use(footnote_plugin)
             .use(anchors_plugin, min_level=2, max_level=4, slug_func=_heading_slug)
         )
+        self.trusted.add_render_rule("footnote_block_open", _footnotes_open)
+        if base_path != "/":
+            self.trusted.core.ruler.push("rebase_root_links", _root_links_under(base_path))
         self.untrusted = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
 
     def post(self, source: str) -> RenderedBody:

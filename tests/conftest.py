@@ -6,10 +6,12 @@ import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
+import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
 from generator.build import BuildResult, build
+from generator.errors import SiteError
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -72,6 +74,12 @@ class SiteFolder:
             rel += "index.html"
         return BeautifulSoup(self.read(rel), "html.parser")
 
+    def feed(self, rel: str) -> feedparser.FeedParserDict:
+        """Parse a built feed with feedparser, failing the test if it is not well-formed."""
+        parsed = feedparser.parse((self.out / rel).read_bytes())
+        assert not parsed.bozo, f"{rel}: {parsed.get('bozo_exception')}"
+        return parsed
+
     def files(self) -> dict[str, bytes]:
         return {p.relative_to(self.out).as_posix(): p.read_bytes() for p in sorted(self.out.rglob("*")) if p.is_file()}
 
@@ -79,3 +87,10 @@ class SiteFolder:
 @pytest.fixture
 def site(tmp_path: Path) -> SiteFolder:
     return SiteFolder(tmp_path / "site")
+
+
+def build_problems(site: SiteFolder, **options) -> list[str]:
+    """Build a site that must fail, returning its problems as the CLI prints them."""
+    with pytest.raises(SiteError) as failure:
+        site.build(**options)
+    return [str(problem) for problem in failure.value.problems]

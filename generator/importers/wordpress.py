@@ -356,29 +356,32 @@ class _Importer:
         return path + (f"?{parts.query}" if parts.query else "") if path != "/" or parts.query else ""
 
     def comments(self, item: Item, slug: str) -> None:
-        approved = {c.id for c in item.comments if c.approved == "1"}
+        """Approved responses become files; a reply can only hang under an imported comment (not a ping)."""
+        approved = {c.id for c in item.comments if c.approved == "1" and _kind(c) == "comment"}
         for comment in item.comments:
+            kind = _kind(comment)
             if comment.approved != "1":
                 reason = "spam comments" if comment.approved == "spam" else "unapproved or trashed comments"
                 self.tally.skipped[reason] += 1
-                continue
-            kind = comment.type if comment.type in PING_TYPES else "comment" if comment.type in ("", "comment") else None
-            if kind is None:
+            elif kind is None:
                 self.tally.skipped[f"responses of type '{comment.type}'"] += 1
-                continue
-            self.writer.add(f"content/comments/{slug}/{comment.id}.md", self.comment_document(item, comment, kind, approved))
-            self.tally.comments[kind] += 1
+            elif kind != "comment" and not _web_url(comment.url):
+                self.tally.skipped["pingbacks and trackbacks without the address of the linking page"] += 1
+            else:
+                self.writer.add(f"content/comments/{slug}/{comment.id}.md",
+                                self.comment_document(item, comment, kind, approved))
+                self.tally.comments[kind] += 1
 
     def comment_document(self, item: Item, comment: WxrComment, kind: str, approved: set[str]) -> bytes:
         when = moment(comment.date, comment.date_gmt) or moment(item.date, item.date_gmt)
         meta: dict[str, Any] = {"author": plain_text(comment.author) or "Anonymous", "date": when}
-        if urlsplit(comment.url).scheme in ("http", "https") and not re.search(r"[\s\"'<>]", comment.url):
+        if _web_url(comment.url):
             meta["url"] = comment.url
         if comment.email:
             meta["email"] = comment.email
         if kind != "comment":
             meta["type"] = kind
-        if comment.parent not in ("", "0"):
+        if comment.parent not in ("", "0") and kind == "comment":
             if comment.parent in approved:
                 meta["in_reply_to"] = comment.parent
             else:
@@ -400,13 +403,24 @@ class _Importer:
             self.tally.remote_media.add(url)
             return url
         self.tally.copied[rel] = source
-        return f"{self.config.base_path}wp-content/uploads/{quote(rel)}"
+        return f"/wp-content/uploads/{quote(rel)}"
 
     def aware(self, when: datetime) -> datetime:
         return when if when.tzinfo else when.replace(tzinfo=self.config.tz)
 
     def warn(self, item: Item, message: str) -> None:
         self.tally.warnings.append(warning(self.options.export, item.line, message))
+
+
+def _kind(comment: WxrComment) -> str | None:
+    if comment.type in PING_TYPES:
+        return comment.type
+    return "comment" if comment.type in ("", "comment") else None
+
+
+def _web_url(url: str) -> bool:
+    """The check content.py makes, done here so an import never writes a file the build rejects."""
+    return urlsplit(url).scheme in ("http", "https") and bool(urlsplit(url).netloc) and not re.search(r"[\s\"'<>]", url)
 
 
 def document(meta: dict[str, Any], body: str) -> bytes:
