@@ -201,7 +201,7 @@ def test_publishing_states_map_to_frontmatter(imported):
     assert not (folder.out / "2013/01/16/board-minutes/index.html").exists()
     assert not (folder.out / "2030").exists()
     assert any("password-protected" in str(w) for w in report.warnings)
-    assert (report.posts, report.drafts, report.scheduled, report.pages) == (24, 4, 1, 3)
+    assert (report.posts, report.drafts, report.scheduled, report.pages) == (24, 4, 1, 4)
 
 
 def test_comments_keep_threads_pings_and_skip_spam(imported):
@@ -232,6 +232,8 @@ def test_pages_with_parents_get_prefixed_slugs_and_their_old_nested_urls(importe
     assert folder.html("about-team-alex/").h1.get_text() == "Grandchild: Alex"
     redirect = folder.html("about/team/alex/")
     assert redirect.find("link", rel="canonical")["href"] == "https://fieldnotes.example.org/about-team-alex/"
+    assert folder.html("archives-page/").h1.get_text() == "Archives"
+    assert meta(folder, "content/pages/archives-page.md")["aliases"] == ["/?page_id=304"]
     nav = [a.get_text() for a in folder.html("").select("nav.site-nav a")]
     assert "About" in nav and "Child: The Team" not in nav
     assert dict(imported[1].skipped)["comments on pages (deskpress pages take no comments)"] == 1

@@ -26,7 +26,7 @@ from generator.importers.siteyaml import dump, merge_site_yaml, new_site_yaml
 from generator.importers.wp_html import Media, MediaLibrary, convert_comment, convert_post, plain_text
 from generator.importers.writer import ImportWriter
 from generator.importers.wxr import Channel, Item, WxrComment, parse_moment, read_export
-from generator.site import alias_path, permalink, term_slug
+from generator.site import ARCHIVE_INDEX, alias_path, permalink, term_slug
 
 SKIPPED_STATUSES = {"trash": "items in the trash", "auto-draft": "auto-drafts", "inherit": "revisions"}
 DRAFT_STATUSES = ("draft", "pending", "private")
@@ -34,6 +34,7 @@ PING_TYPES = ("pingback", "trackback")
 TAG_DOMAINS = ("post_tag", "tag")
 UPLOADS_PATH = re.compile(r"/wp-content/uploads/(.+)$")
 MAX_OFFSET = timedelta(hours=14)
+RESERVED = frozenset(ARCHIVE_INDEX.values())
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def _unique_slugs(records: dict[str, Item]) -> dict[str, str]:
     for item in sorted(records.values(), key=lambda i: (i.status != "publish", _number(i.id))):
         names = [_raw_slug(i) for i in _ancestry(item, records)] if item.type == "page" else [_raw_slug(item)]
         base = slugify("-".join(names), allow_unicode=True) or item.id
+        base = f"{base}-page" if item.type == "page" and f"{base}/" in RESERVED else base
         slug, n = base, 2
         while slug in taken[item.type]:
             slug, n = f"{base}-{n}", n + 1
@@ -346,7 +348,8 @@ class _Importer:
             found.insert(0, old)
             if old.endswith("/") and "?" not in old:
                 found += [f"{old}{n}/" for n in range(2, extra_pages + 2)]
-        return [alias for alias in dict.fromkeys(found) if alias_path(alias) != new_url and alias != f"/{new_url}"]
+        return [alias for alias in dict.fromkeys(found)
+                if alias_path(alias) != new_url and alias != f"/{new_url}" and alias_path(alias) not in RESERVED]
 
     def old_path(self, link: str) -> str:
         parts = urlsplit(link)
