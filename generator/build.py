@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,8 +43,10 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     started = time.perf_counter()
     config, config_warnings = load_config(root)
     out = output_folder(config, output)
-    content, content_warnings = load_content(config)
-    site = assemble_site(config, content, now, include_drafts=drafts)
+    with reported_alongside(config_warnings):
+        content, content_warnings = load_content(config)
+    with reported_alongside(config_warnings + content_warnings):
+        site = assemble_site(config, content, now, include_drafts=drafts)
     rendered = render_markdown(content)
     theme = load_theme(config)
     staging = Staging(out)
@@ -58,6 +61,15 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
         raise
     written = staging.commit()
     return BuildResult(site, written, tuple(config_warnings + content_warnings), time.perf_counter() - started, out)
+
+
+@contextmanager
+def reported_alongside(warnings: list[Problem]) -> Iterator[None]:
+    """When a later stage fails, keep the earlier stages' warnings in the report (a typo may be the cause)."""
+    try:
+        yield
+    except SiteError as exc:
+        raise SiteError(warnings + list(exc.problems)) from None
 
 
 def render_markdown(content: Content) -> Rendered:

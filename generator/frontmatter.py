@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,26 @@ class Document:
     def line_of(self, key: str) -> int:
         """The line a key was written on (or the first line), for precise error messages."""
         return self.lines.get(key, 1)
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """The safe loader, except that an impossible date (2026-02-30) stays text, so the field
+    that holds it can be reported with its line instead of crashing the build."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
+# YAML 1.2 booleans: only true/false. A category called "On" or a language "no" stays text.
+_SafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_SafeLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def normalise_text(raw: bytes | str) -> str:
@@ -54,7 +75,7 @@ def parse_document(path: str, raw: bytes | str) -> Document:
 
 def load_yaml_mapping(path: str, text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
     """Load a YAML mapping with the safe loader, returning it with the line of each top-level key."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -26,7 +26,7 @@ COMMENT_TAGS = {"a", "p", "br", "em", "strong", "code", "pre", "blockquote", "ul
                 "h3", "h4", "h5", "h6"}
 COMMENT_ATTRIBUTES = {"a": {"href", "title"}}
 COMMENT_URL_SCHEMES = {"http", "https", "mailto"}
-PYGMENTS_LIGHT, PYGMENTS_DARK = "friendly", "monokai"
+PYGMENTS_LIGHT, PYGMENTS_DARK = "xcode", "monokai"  # both keep every token at WCAG AA contrast
 
 
 @dataclass(frozen=True)
