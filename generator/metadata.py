@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -11,7 +12,7 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.config import Author, SiteConfig
-from generator.site import Entry, PageEntry, Site, absolute
+from generator.site import ARCHIVE_INDEX, Entry, PageEntry, Site, absolute, paginate
 
 SCHEMA = "https://schema.org"
 JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -107,6 +108,18 @@ def publisher(site: Site) -> dict[str, Any]:
 def json_script(data: dict[str, Any]) -> Markup:
     """JSON that cannot end its <script> element early, whatever a title contains."""
     return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(JSON_IN_HTML))
+
+
+def listing_lastmods(site: Site) -> list[tuple[str, datetime | None]]:
+    """Sitemap rows for every listing a crawler can reach (the home page's first page excepted, which
+    the sitemap already has): archive indexes, archives and later pages, each dated by its newest post."""
+    def newest(entries: tuple[Entry, ...]) -> datetime | None:
+        return max((e.updated for e in entries), default=None)
+
+    listings = [("", site.entries)] + [(a.url, a.entries) for kind in site.archives.values() for a in kind]
+    rows = [(page.url, newest(page.entries)) for url, entries in listings
+            for page in paginate(entries, url, site.config.paginate) if page.url]
+    return rows + [(ARCHIVE_INDEX[kind], newest(site.entries)) for kind in site.archives]
 
 
 def humans_txt(site: Site) -> bytes:

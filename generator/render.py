@@ -14,6 +14,7 @@ import jinja2
 
 from generator.localise import LocalDates
 from generator.markdown import RenderedBody
+from generator.metadata import listing_lastmods
 from generator.presentation import ThemeHelpers
 from generator.site import (
     ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, FeedLink, Link, ListingPage, PageEntry, Site, absolute,
@@ -143,7 +144,7 @@ def sitemap(site: Site) -> bytes:
     rows = [("", max((e.updated for e in site.entries), default=None))]
     rows += [(e.url, e.updated) for e in site.entries if e.status == "published"]
     rows += [(p.url, p.page.updated) for p in site.pages if p.status == "published"]
-    rows += [(a.url, max(e.updated for e in a.entries)) for kind in site.archives.values() for a in kind]
+    rows += listing_lastmods(site)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, modified in rows:
         lastmod = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""

@@ -30,7 +30,7 @@ def test_a_date_without_offset_is_in_the_site_time_zone(site: SiteFolder):
     site.build()
     time = site.html("2026/01/15/late/").select_one(".byline time")
     assert time["datetime"] == "2026-01-15T23:30:00-05:00"
-    assert time.get_text() == "January 15, 2026 at 11:30 pm"
+    assert time.get_text() == "January 15, 2026 at 11:30\u202fPM"  # Babel, English short time
     entry = feedparser.parse(site.read("atom.xml")).entries[0]
     assert entry.published_parsed[:5] == (2026, 1, 16, 4, 30)
 

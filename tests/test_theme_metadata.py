@@ -224,6 +224,7 @@ def test_sitemap_has_lastmod_for_posts_pages_and_archives(site: SiteFolder):
     assert lastmod[BASE + "2026/01/10/hello/"] == "2026-03-01T09:00:00+00:00"
     assert lastmod[BASE + "about/"] == "2026-02-02T00:00:00+00:00"
     assert lastmod[BASE + "category/work/"] == "2026-03-01T09:00:00+00:00"
+    assert lastmod[BASE + "categories/"] == "2026-03-01T09:00:00+00:00"
     assert BASE + "search/" not in lastmod
 
 
