@@ -32,8 +32,9 @@ def test_each_record_is_bounded_and_points_at_a_built_page(site: SiteFolder):
     site.build()
     summed, long = index(site)
     assert summed["summary"] == "Own <b>summary</b> & more."
-    assert set(long) == {"title", "summary", "tags", "category", "date", "url"}
+    assert set(long) == {"title", "summary", "tags", "category", "date", "date_text", "url"}
     assert long["tags"] == ["x", "y"] and long["category"] == "Work" and long["date"] == "2026-01-05"
+    assert long["date_text"] == "January 5, 2026"
     assert len(long["summary"]) <= SUMMARY_CHARS and long["summary"].startswith("word0 word1 ")
     assert long["summary"].endswith("…") and not long["summary"].endswith(" …")
     for record in (summed, long):

@@ -52,7 +52,7 @@
       var link = element("a", null, post.title);
       link.href = post.url;
       item.appendChild(element("h2", "search-hit-title")).appendChild(link);
-      item.appendChild(element("p", "search-hit-meta", post.date + " \u00b7 " + post.category));
+      item.appendChild(element("p", "search-hit-meta", post.date_text + " \u00b7 " + post.category));
       if (post.summary) { item.appendChild(element("p", "search-hit-summary", post.summary)); }
       list.appendChild(item);
     });
