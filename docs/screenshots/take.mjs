@@ -38,15 +38,19 @@ const shots = [
   { name: "home", url: "" },
   { name: "post", url: POST },
   { name: "post-footer", url: "2026/04/27/disclaimer-or-disclosure/", scrollTo: ".share", widths: [390] },
-  { name: "search", url: "search/?q=disclaimer", widths: [390] },
+  { name: "search", url: "search/?q=policy", widths: [390] },
+  { name: "search-nojs", url: "search/", widths: [390], schemes: ["light"], javaScriptEnabled: false },
+  { name: "post-print", url: POST, widths: [1280], schemes: ["light"], media: "print" },
 ];
 try {
   for (const shot of shots) {
     for (const width of shot.widths || [390, 1280]) {
-      for (const colorScheme of ["light", "dark"]) {
+      for (const colorScheme of shot.schemes || ["light", "dark"]) {
         const context = await browser.newContext({ viewport: { width, height: width < 600 ? 844 : 900 },
-                                                   deviceScaleFactor: 1, colorScheme });
+                                                   deviceScaleFactor: 1, colorScheme,
+                                                   javaScriptEnabled: shot.javaScriptEnabled !== false });
         const page = await context.newPage();
+        if (shot.media) { await page.emulateMedia({ media: shot.media }); }
         await page.route("**/*", (route) => route.request().url().startsWith(base) ? route.continue() : route.abort());
         await page.goto(base + shot.url, { waitUntil: "networkidle" });
         if (shot.scrollTo) { await page.locator(shot.scrollTo).scrollIntoViewIfNeeded(); }
