@@ -48,7 +48,7 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
         content, content_warnings = load_content(config)
     with reported_alongside(config_warnings + content_warnings):
         site = assemble_site(config, content, now, include_drafts=drafts)
-    rendered = render_markdown(content)
+    rendered = render_markdown(content, config.base_path)
     theme = load_theme(config)
     staging = Staging(out)
     try:
@@ -73,9 +73,9 @@ def reported_alongside(warnings: list[Problem]) -> Iterator[None]:
         raise SiteError(warnings + list(exc.problems)) from None
 
 
-def render_markdown(content: Content) -> Rendered:
+def render_markdown(content: Content, base_path: str = "/") -> Rendered:
     """Turn every post, page and comment body into HTML once, for pages and feeds to share."""
-    markdown = MarkdownRenderer()
+    markdown = MarkdownRenderer(base_path)
     bodies = {record.source: markdown.post(record.body) for record in content.posts + content.pages}
     comments = {comment.source: markdown.comment(comment.body) for comment in content.comments}
     return Rendered(bodies, comments)

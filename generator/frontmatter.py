@@ -46,18 +46,18 @@ _SafeLoader.yaml_implicit_resolvers = {
 _SafeLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
-def normalise_text(raw: bytes | str) -> str:
+def normalise_text(path: str, raw: bytes | str) -> str:
     """Decode and drop the BOM and CRLF line endings so every later stage sees one form."""
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise SiteError([error(path, None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")]) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_document(path: str, raw: bytes | str) -> Document:
     """Parse a file with `---` delimited frontmatter; raise SiteError pointing at the bad line."""
-    try:
-        text = normalise_text(raw)
-    except UnicodeDecodeError as exc:
-        raise SiteError([error(path, None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")])
+    text = normalise_text(path, raw)
     if not text.startswith("---\n"):
         raise SiteError([error(path, 1, "missing frontmatter: the file must start with a '---' line")])
     end = text.find("\n---\n", 3)

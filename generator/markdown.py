@@ -49,6 +49,22 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     return f'<pre class="highlight"><code class="language-{escape(lang)}">{spans}</code></pre>'
 
 
+def _root_links_under(base_path: str):
+    """A rule that moves Markdown links and images written from the domain root ('/about/') under
+    the site's path ('/blog/about/'), so a site can move under a path without editing posts."""
+    prefix = base_path.rstrip("/")
+
+    def rebase(state) -> None:
+        for token in state.tokens:
+            for child in token.children or ():
+                attribute = {"link_open": "href", "image": "src"}.get(child.type)
+                value = child.attrGet(attribute) if attribute else None
+                if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+                    child.attrSet(attribute, prefix + value)
+
+    return rebase
+
+
 def _heading_slug(text: str) -> str:
     return slugify(text, allow_unicode=True) or "section"
 
@@ -56,13 +72,15 @@ def _heading_slug(text: str) -> str:
 class MarkdownRenderer:
     """One configured parser for posts and one for comments, built once per build."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_path: str = "/") -> None:
         self.trusted = (
             MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "typographer": False})
             .enable(["table", "strikethrough"])
             .use(footnote_plugin)
             .use(anchors_plugin, min_level=2, max_level=4, slug_func=_heading_slug)
         )
+        if base_path != "/":
+            self.trusted.core.ruler.push("rebase_root_links", _root_links_under(base_path))
         self.untrusted = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
 
     def post(self, source: str) -> RenderedBody:

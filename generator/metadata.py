@@ -107,7 +107,12 @@ def publisher(site: Site) -> dict[str, Any]:
 
 def json_script(data: dict[str, Any]) -> Markup:
     """JSON that cannot end its <script> element early, whatever a title contains."""
-    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(JSON_IN_HTML))
+    return Markup(inert_json(data))
+
+
+def inert_json(data: Any) -> str:
+    """Compact JSON with <, > and & written as \\u escapes: the same data, but never markup if misread as HTML."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(JSON_IN_HTML)
 
 
 def listing_lastmods(site: Site) -> list[tuple[str, datetime | None]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -10,6 +9,7 @@ from urllib.parse import urlsplit
 from generator.config import SiteConfig
 from generator.localise import LocalDates
 from generator.markdown import RenderedBody
+from generator.metadata import inert_json
 from generator.reading import plain_text
 from generator.site import Entry, Site, href
 
@@ -25,7 +25,7 @@ def search_index(site: Site, bodies: Mapping[str, RenderedBody], dates: LocalDat
     index grows by about 400 bytes per post: a 1,000-post blog downloads roughly 400 kB once.
     """
     records = [record(site, entry, bodies[entry.post.source], dates) for entry in site.entries if entry.status == "published"]
-    return (json.dumps({"posts": records}, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return (inert_json({"posts": records}) + "\n").encode("utf-8")
 
 
 def record(site: Site, entry: Entry, body: RenderedBody, dates: LocalDates) -> dict[str, object]:

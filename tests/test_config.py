@@ -211,3 +211,9 @@ def test_a_site_theme_overrides_the_default_file_by_file(site: SiteFolder):
 def test_a_missing_theme_is_an_error(site: SiteFolder):
     site.config(config_with("theme: nowhere"))
     assert "theme 'nowhere' not found" in build_problems(site)[0]
+
+
+def test_site_yaml_that_is_not_utf8_is_an_error(site: SiteFolder):
+    data = config_with("title: Caf\xe9").encode("latin-1")
+    site.file("site.yaml", data)
+    assert build_problems(site) == [f"site.yaml: not valid UTF-8 (invalid continuation byte at byte {data.index(0xE9)})"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import feedparser
 import pytest
 
-from tests.conftest import SiteFolder
+from tests.conftest import SiteFolder, build_problems
 
 RULES = """\
 title: Rules
@@ -109,3 +109,31 @@ def test_other_braces_in_the_text_are_left_alone(site: SiteFolder):
     site.post("2026-01-15-braces", title="Braces", author="emp", category="On")
     site.build()
     assert footer_of(site, "braces") == "Erin Employee ({role}) speaks for Erin Employee, not Acme Corp."
+
+
+def test_a_category_written_in_another_case_still_gets_its_rule(site: SiteFolder):
+    site.config(RULES.format(default="false"))
+    site.post("2026-01-15-lower", title="Lower", author="emp", category="on")
+    result = site.build()
+    assert footer_of(site, "lower") == ERIN
+    assert site.html("2026/01/15/lower/").select_one('.byline a[rel~="category"]').get_text() == "On"
+    assert result.warnings == ()
+
+
+def test_a_category_missing_from_site_yaml_is_a_warning(site: SiteFolder):
+    site.config(RULES.format(default="false"))
+    site.post("2026-01-15-typo", title="Typo", author="emp", category="Opne")
+    result = site.build()
+    assert footer_of(site, "typo") is None
+    assert [str(w) for w in result.warnings] == [
+        "content/posts/2026-01-15-typo.md:4: warning: category 'Opne' is not in site.yaml, "
+        "so no category rule applies (did you mean 'Open'?)"
+    ]
+
+
+def test_an_empty_disclaimer_text_is_an_error(site: SiteFolder):
+    site.config(RULES.format(default="true"))
+    site.post("2026-01-15-empty", title="Empty", author="emp", disclaimer='""')
+    assert build_problems(site) == [
+        "content/posts/2026-01-15-empty.md:4: 'disclaimer' must be true, false or the text of this post's footer"
+    ]
