@@ -48,6 +48,10 @@ def build(site_dir: Path, output: Path | None, drafts: bool) -> None:
         errors = sum(p.severity == "error" for p in exc.problems)
         click.secho(f"Build failed: {errors} error(s); the previous output was left as it was.", fg="red", err=True)
         sys.exit(1)
+    except OSError as exc:
+        click.secho(f"{exc.filename or site_dir}: {exc.strerror or exc}", fg="red", err=True)
+        click.secho("Build failed: the file system refused an operation.", fg="red", err=True)
+        sys.exit(1)
     print_problems(result.warnings)
     site = result.site
     click.echo(

@@ -247,7 +247,7 @@ def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, l
     if author is not None and author not in config.authors:
         f.fail("author", f"unknown author {author!r} (known: {', '.join(sorted(config.authors))})")
     disclaimer = doc.meta.get("disclaimer")
-    if disclaimer is not None and not isinstance(disclaimer, (bool, str)) or disclaimer == "":
+    if disclaimer == "" or (disclaimer is not None and not isinstance(disclaimer, (bool, str))):
         f.fail("disclaimer", "'disclaimer' must be true, false or the text of this post's footer")
         disclaimer = None
     comments = f.text("comments")

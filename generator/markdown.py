@@ -10,6 +10,7 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import render_footnote_block_open
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -27,6 +28,7 @@ COMMENT_TAGS = {"a", "p", "br", "em", "strong", "code", "pre", "blockquote", "ul
 COMMENT_ATTRIBUTES = {"a": {"href", "title"}}
 COMMENT_URL_SCHEMES = {"http", "https", "mailto"}
 PYGMENTS_LIGHT, PYGMENTS_DARK = "xcode", "monokai"  # both keep every token at WCAG AA contrast
+URL_ATTRIBUTES = {"link_open": "href", "image": "src"}
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,18 @@ def _root_links_under(base_path: str):
     def rebase(state) -> None:
         for token in state.tokens:
             for child in token.children or ():
-                attribute = {"link_open": "href", "image": "src"}.get(child.type)
+                attribute = URL_ATTRIBUTES.get(child.type)
                 value = child.attrGet(attribute) if attribute else None
                 if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
                     child.attrSet(attribute, prefix + value)
 
     return rebase
+
+
+def _footnotes_open(self, tokens, idx, options, env) -> str:
+    """The footnotes section with a (visually hidden) heading, so it is announced and listed as a section."""
+    opening = render_footnote_block_open(self, tokens, idx, options, env)
+    return opening.replace('<section class="footnotes">\n', '<section class="footnotes">\n<h2 class="visually-hidden">Footnotes</h2>\n')
 
 
 def _heading_slug(text: str) -> str:
@@ -79,6 +87,7 @@ class MarkdownRenderer:
             .use(footnote_plugin)
             .use(anchors_plugin, min_level=2, max_level=4, slug_func=_heading_slug)
         )
+        self.trusted.add_render_rule("footnote_block_open", _footnotes_open)
         if base_path != "/":
             self.trusted.core.ruler.push("rebase_root_links", _root_links_under(base_path))
         self.untrusted = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])

@@ -27,7 +27,7 @@ def test_every_content_error_is_reported_at_once_by_the_cli(site: SiteFolder):
     site.file("content/pages/i-page.md", "---\norder: 1\n---\nNo title.\n")
     result = run_cli("build", "--site", str(site.root))
     assert result.exit_code == 1
-    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
     lines = result.output.splitlines()
     assert lines[:-1] == [
         "content/pages/i-page.md:1: missing required field 'title'",
@@ -107,3 +107,15 @@ def test_python_dash_m_generator_fails_cleanly(site: SiteFolder):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0].startswith("content/posts/2026-01-15-bad.md:3: 'date' is not a valid date")
+
+
+def test_a_file_system_failure_is_one_line_not_a_traceback(site: SiteFolder):
+    site.post("2026-01-15-hello", title="Hello")
+    blocker = site.root.parent / "a-file"
+    blocker.write_text("not a folder")
+    result = run_cli("build", "--site", str(site.root), "--output", str(blocker / "out"))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    first = result.output.splitlines()[0]
+    assert first.startswith(str(blocker / "out")) and first.endswith(": Not a directory")

@@ -20,6 +20,11 @@ def tree_digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*"))}
 
 
+def outside_output(site: SiteFolder) -> set[Path]:
+    """Every path near the site except the output folder and what it holds."""
+    return {p for p in site.root.parent.rglob("*") if site.out not in (p, *p.parents)}
+
+
 def test_a_failed_build_leaves_the_previous_output_untouched(site: SiteFolder):
     site.post("2026-01-15-hello", title="Hello")
     site.build()
@@ -90,10 +95,9 @@ def test_a_build_never_touches_content(site: SiteFolder):
 
 def test_nothing_is_written_outside_the_output_folder(site: SiteFolder):
     site.post("2026-01-15-hello", title="Hello")
-    before = {p for p in site.root.parent.rglob("*") if site.out not in (p, *p.parents)}
+    before = outside_output(site)
     site.build()
-    after = {p for p in site.root.parent.rglob("*") if site.out not in (p, *p.parents)}
-    assert after == before
+    assert outside_output(site) == before
 
 
 def test_builds_are_byte_identical(site: SiteFolder):
@@ -149,3 +153,12 @@ def test_an_output_path_that_is_a_file_is_refused(site: SiteFolder):
     with pytest.raises(SiteError, match="exists and is not a folder"):
         site.build(output=target)
     assert target.read_text() == "keep me"
+
+
+def test_names_that_look_like_paths_stay_inside_the_output(site: SiteFolder):
+    site.post("2026-01-15-hello", title="Hello", category='"../../outside"', tags='["..", "a/b", "/etc/passwd"]')
+    before = outside_output(site)
+    site.build()
+    assert outside_output(site) == before
+    assert [a["href"] for a in site.html("2026/01/15/hello/").select(".tags a")] == ["/tag/untitled/", "/tag/a-b/", "/tag/etc-passwd/"]
+    assert (site.out / "category/outside/index.html").is_file()

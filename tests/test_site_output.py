@@ -192,6 +192,7 @@ def test_markdown_extensions_and_highlighting(site: SiteFolder):
     assert content.find("s").get_text() == "gone"
     assert [td.get_text() for td in content.select("table td")] == ["1", "2"]
     assert "The note." in content.select_one(".footnotes").get_text()
+    assert content.select_one(".footnotes h2").get_text() == "Footnotes"
     assert content.select_one("pre.highlight code.language-python span.k").get_text() == "def"
     assert content.select_one("div.raw em").get_text() == "HTML"
     assert ".highlight .k" in site.read("theme/pygments.css")
