@@ -87,7 +87,7 @@ def site_files(site: Site, rendered: Rendered, theme: Theme) -> Iterator[tuple[s
     yield from all_feeds(site, rendered)
     yield "sitemap.xml", sitemap(site)
     yield "robots.txt", robots(site)
-    yield INDEX_PATH, search_index(site, rendered.bodies, LocalDates.for_site(site.config))
+    yield INDEX_PATH, search_index(site, rendered.bodies, LocalDates(site.config))
     if site.config.humans_txt:
         yield "humans.txt", humans_txt(site)
     yield "theme/pygments.css", pygments_css().encode("utf-8")

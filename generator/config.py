@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import parse_pattern
 
 from generator.errors import Problem, SiteError, error, raise_if_errors, unknown_key
 from generator.frontmatter import load_yaml_mapping, normalise_text
@@ -239,8 +241,17 @@ def _check_locale(reader: _Reader, config: SiteConfig) -> None:
         Locale.parse(config.language.replace("-", "_"))
     except (ValueError, UnknownLocaleError):
         reader.fail("language", f"unknown language {config.language!r} (use a code such as 'en', 'fr' or 'en-GB')")
-    if config.date_format not in DATE_STYLES and not re.search(r"[dMyLE]", config.date_format):
+    if config.date_format not in DATE_STYLES and not _is_date_pattern(config.date_format):
         reader.fail("date_format", f"'date_format' must be one of {', '.join(DATE_STYLES)} or a date pattern such as 'd MMMM y'")
+
+
+def _is_date_pattern(text: str) -> bool:
+    """A CLDR pattern with a day, month or year field that Babel can actually apply."""
+    try:
+        parse_pattern(text).apply(datetime(2000, 1, 2, tzinfo=timezone.utc), Locale("en"))
+    except (ValueError, KeyError, AttributeError, IndexError):
+        return False
+    return bool(re.search(r"[dMyLE]", text))
 
 
 def _check_values(reader: _Reader, config: SiteConfig) -> None:

@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from babel import Locale
 from babel.core import get_global
-from babel.dates import format_date, format_time
+from babel.dates import DateTimePattern, get_date_format, get_time_format, parse_pattern
 
-from generator.config import SiteConfig
+from generator.config import DATE_STYLES, SiteConfig
 
 
-@dataclass(frozen=True)
+def date_pattern(date_format: str, locale: Locale) -> DateTimePattern:
+    """A named CLDR style ('long') in the language's own pattern, or the site's own pattern ('d MMMM y')."""
+    return get_date_format(date_format, locale) if date_format in DATE_STYLES else parse_pattern(date_format)
+
+
 class LocalDates:
-    """Formats moments for one site; config.py has already checked that Babel knows the language."""
+    """Formats moments for one site; each moment is formatted once, however many listings show it."""
 
-    locale: Locale
-    date_format: str
-    config: SiteConfig
-
-    @classmethod
-    def for_site(cls, config: SiteConfig) -> "LocalDates":
-        return cls(Locale.parse(config.language.replace("-", "_")), config.date_format, config)
+    def __init__(self, config: SiteConfig):
+        self.locale = Locale.parse(config.language.replace("-", "_"))
+        self.zone = config.tz
+        self.date_pattern = date_pattern(config.date_format, self.locale)
+        self.time_pattern = get_time_format("short", self.locale)
+        self.formatted: dict[tuple[str, datetime], str] = {}
 
     def date(self, moment: datetime) -> str:
         """The day in the reader's language, e.g. 'March 2, 2026' or '2 mars 2026'."""
-        return format_date(moment.astimezone(self.config.tz), self.date_format, locale=self.locale)
+        return self._format(self.date_pattern, moment)
 
     def time(self, moment: datetime) -> str:
         """The clock time in the site's zone, written the way the language writes it."""
-        return format_time(moment.astimezone(self.config.tz), "short", locale=self.locale)
+        return self._format(self.time_pattern, moment)
+
+    def _format(self, pattern: DateTimePattern, moment: datetime) -> str:
+        key = (pattern.pattern, moment)
+        if key not in self.formatted:
+            self.formatted[key] = pattern.apply(moment.astimezone(self.zone), self.locale)
+        return self.formatted[key]
 
     def og_locale(self) -> str:
         """Open Graph wants language_TERRITORY ('fr_FR'); fill the territory in from CLDR's likely subtags."""

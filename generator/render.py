@@ -61,7 +61,7 @@ class PageRenderer:
             archive_index=ARCHIVE_INDEX, archive_plural=ARCHIVE_PLURAL,
         )
         self.env.filters.update(date=self.long_date, time=self.clock_time, iso=self.iso)
-        self.dates = LocalDates.for_site(config)
+        self.dates = LocalDates(config)
         self.env.globals.update(ThemeHelpers(site, rendered.bodies, self.dates).template_globals())
         self.site_feeds = feed_links(config.title, "")
         self.nav = [Link(p.page.title, p.url) for p in site.nav_pages]

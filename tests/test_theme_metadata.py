@@ -146,6 +146,7 @@ def test_share_links_can_be_switched_off(site: SiteFolder):
     ("share:\n  drafts: sometimes\n", "site.yaml:17: 'share.drafts' must be true or false"),
     ("language: klingon-xx\n", "site.yaml:16: unknown language 'klingon-xx'"),
     ("date_format: banana\n", "site.yaml:16: 'date_format' must be one of short, medium, long, full"),
+    ("date_format: ddddddddd\n", "site.yaml:16: 'date_format' must be one of short, medium, long, full"),
 ])
 def test_bad_theme_settings_are_reported_with_their_line(site: SiteFolder, extra: str, message: str):
     site.config(BASIC_CONFIG + extra)
