@@ -18,7 +18,7 @@ from generator.metadata import listing_lastmods
 from generator.presentation import ThemeHelpers
 from generator.site import (
     ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, FeedLink, Link, ListingPage, PageEntry, Site, absolute,
-    feed_links, href, output_path, paginate,
+    archive_feed_links, href, output_path, paginate, site_feed_links,
 )
 
 ARCHIVE_HEADINGS = {"category": "Posts in {}", "tag": "Posts tagged {}", "author": "Posts by {}",
@@ -63,7 +63,7 @@ class PageRenderer:
         self.env.filters.update(date=self.long_date, time=self.clock_time, iso=self.iso)
         self.dates = LocalDates(config)
         self.env.globals.update(ThemeHelpers(site, rendered.bodies, self.dates).template_globals())
-        self.site_feeds = feed_links(config.title, "")
+        self.site_feeds = site_feed_links(config)
         self.nav = [Link(p.page.title, p.url) for p in site.nav_pages]
 
     def long_date(self, moment: datetime) -> str:
@@ -99,11 +99,10 @@ class PageRenderer:
         yield self.page("404.html", "404.html", "Page not found")
 
     def post(self, entry: Entry) -> tuple[str, bytes]:
-        feeds = feed_links(f"Comments on {entry.post.title}", entry.url + "comments/") if entry.has_comment_feed else ()
         return self.page(
-            "post.html", entry.url, entry.post.title, feeds, entry=entry,
+            "post.html", entry.url, entry.post.title, entry.comment_feeds, entry=entry,
             body_html=self.rendered.bodies[entry.post.source].html, comment_html=self.rendered.comments,
-            comment_feed=feeds[1] if feeds else None, description=self._description(entry),
+            description=self._description(entry),
             reply=reply_target(self.site, entry),
         )
 
@@ -113,7 +112,7 @@ class PageRenderer:
                          description=page.page.summary or self.site.config.tagline)
 
     def listing(self, entries: tuple[Entry, ...], url: str, heading: str, archive: Archive | None) -> Iterator[tuple[str, bytes]]:
-        feeds = feed_links(f"{self.site.config.title}: {heading}", url) if archive and archive.kind != "month" else ()
+        feeds = archive_feed_links(self.site.config, archive.kind, archive.name, url) if archive else ()
         for listing in paginate(entries, url, self.site.config.paginate):
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"
             yield self.page("listing.html", listing.url, title, feeds, heading=heading, archive=archive,
@@ -134,7 +133,8 @@ def reply_target(site: Site, entry: Entry) -> dict[str, str] | None:
         return None
     if reply.startswith("mailto:"):
         subject = f"Re: {entry.post.title} ({absolute(site.config, entry.url)})"
-        return {"kind": "mailto", "url": f"{reply}?subject={quote(subject)}"}
+        separator = "&" if "?" in reply else "?"
+        return {"kind": "mailto", "url": f"{reply}{separator}subject={quote(subject)}"}
     return {"kind": "form", "url": reply}
 
 

@@ -119,3 +119,9 @@ def test_a_file_system_failure_is_one_line_not_a_traceback(site: SiteFolder):
     assert isinstance(result.exception, SystemExit)
     first = result.output.splitlines()[0]
     assert first.startswith(str(blocker / "out")) and first.endswith(": Not a directory")
+
+
+def test_yaml_cannot_construct_python_objects(site: SiteFolder):
+    site.file("content/posts/evil.md", '---\ntitle: !!python/object/apply:os.system ["touch pwned"]\ndate: 2026-01-01\n---\n')
+    problems = build_problems(site)
+    assert len(problems) == 1 and problems[0].startswith("content/posts/evil.md:2: invalid YAML: could not determine a constructor")

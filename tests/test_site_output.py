@@ -55,7 +55,7 @@ def test_post_page_shows_everything_about_the_post(site: SiteFolder):
     assert "Written by Ana Author" in byline
     assert "January 2, 2026 at 10:00\u202fAM" in byline
     assert "Posted in Work" in byline
-    assert "0 responses" in byline
+    assert "0 comments" in byline  # issue 3: the header says "N comments"
     assert [a.get_text() for a in page.select(".tags a")] == ["alpha", "beta"]
     assert page.select_one(".entry-content").get_text(strip=True) == "Body text."
     older, newer = page.select_one("a.older"), page.select_one("a.newer")
