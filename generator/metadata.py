@@ -24,7 +24,6 @@ class PageMeta:
 
     title: str
     description: str
-    canonical: str
     open_graph: tuple[tuple[str, str], ...]
     twitter: tuple[tuple[str, str], ...]
     json_ld: Markup | None
@@ -48,7 +47,7 @@ def page_meta(site: Site, og_locale: str, url: str, title: str, description: str
                ("twitter:description", description))
     status = getattr(entry, "status", "published")
     robots = "noindex" if status != "published" or url == "search/" else None
-    return PageMeta(full_title, description, canonical, tuple((k, v) for k, v in graph if v),
+    return PageMeta(full_title, description, tuple((k, v) for k, v in graph if v),
                     tuple((k, v) for k, v in twitter if v), json_ld, robots)
 
 
