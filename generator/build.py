@@ -16,10 +16,13 @@ from generator.config import SiteConfig, load_config
 from generator.content import Content, load_content
 from generator.errors import Problem, SiteError, error
 from generator.feeds import all_feeds
+from generator.localise import LocalDates
 from generator.markdown import MarkdownRenderer, pygments_css
+from generator.metadata import humans_txt
 from generator.output import Staging, WriteReport
 from generator.redirects import redirect_files
 from generator.render import PageRenderer, Rendered, robots, sitemap
+from generator.search import INDEX_PATH, search_index
 from generator.site import Site, assemble_site
 from generator.theme import Theme, load_theme
 
@@ -85,6 +88,9 @@ def site_files(site: Site, rendered: Rendered, theme: Theme) -> Iterator[tuple[s
     yield from all_feeds(site, rendered)
     yield "sitemap.xml", sitemap(site)
     yield "robots.txt", robots(site)
+    yield INDEX_PATH, search_index(site, rendered.bodies, LocalDates(site.config))
+    if site.config.humans_txt:
+        yield "humans.txt", humans_txt(site)
     yield "theme/pygments.css", pygments_css().encode("utf-8")
     for rel, path in theme.static_files().items():
         yield f"theme/{rel}", path.read_bytes()

@@ -57,6 +57,7 @@ class Page:
     draft: bool = False
     summary: str | None = None
     aliases: tuple[str, ...] = ()
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Content:
 
 POST_KEYS = ("title", "date", "author", "category", "tags", "summary", "updated", "slug", "draft",
              "disclaimer", "comments", "id", "aliases", "pinned")
-PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases")
+PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases", "updated")
 COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
 
 
@@ -283,7 +284,7 @@ def _page(config: SiteConfig, doc: Document, path: Path) -> tuple[Page | None, l
     page = Page(
         source=doc.path, title=f.text("title", required=True) or "", slug=f.slug(path.stem), body=doc.body,
         body_line=doc.body_line, order=f.integer("order"), nav=f.flag("nav", True), draft=f.flag("draft"),
-        summary=f.text("summary"), aliases=f.text_list("aliases"),
+        summary=f.text("summary"), aliases=f.text_list("aliases"), updated=f.moment("updated"),
     )
     return _result(page, f)
 

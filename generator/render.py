@@ -12,7 +12,10 @@ from xml.sax.saxutils import escape
 
 import jinja2
 
+from generator.localise import LocalDates
 from generator.markdown import RenderedBody
+from generator.metadata import listing_lastmods
+from generator.presentation import ThemeHelpers
 from generator.site import (
     ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, FeedLink, Link, ListingPage, PageEntry, Site, absolute,
     archive_feed_links, href, output_path, paginate, site_feed_links,
@@ -58,16 +61,16 @@ class PageRenderer:
             archive_index=ARCHIVE_INDEX, archive_plural=ARCHIVE_PLURAL,
         )
         self.env.filters.update(date=self.long_date, time=self.clock_time, iso=self.iso)
+        self.dates = LocalDates(config)
+        self.env.globals.update(ThemeHelpers(site, rendered.bodies, self.dates).template_globals())
         self.site_feeds = site_feed_links(config)
         self.nav = [Link(p.page.title, p.url) for p in site.nav_pages]
 
     def long_date(self, moment: datetime) -> str:
-        local = moment.astimezone(self.site.config.tz)
-        return f"{local:%B} {local.day}, {local.year}"
+        return self.dates.date(moment)
 
     def clock_time(self, moment: datetime) -> str:
-        local = moment.astimezone(self.site.config.tz)
-        return f"{local.hour % 12 or 12}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+        return self.dates.time(moment)
 
     def iso(self, moment: datetime) -> str:
         return moment.astimezone(self.site.config.tz).isoformat()
@@ -92,6 +95,7 @@ class PageRenderer:
             for archive in archives:
                 yield from self.listing(archive.entries, archive.url, ARCHIVE_HEADINGS[kind].format(archive.name), archive)
             yield self.page("archive_index.html", ARCHIVE_INDEX[kind], ARCHIVE_PLURAL[kind], kind=kind, archives=archives)
+        yield self.page("search.html", "search/", "Search")
         yield self.page("404.html", "404.html", "Page not found")
 
     def post(self, entry: Entry) -> tuple[str, bytes]:
@@ -139,7 +143,8 @@ def sitemap(site: Site) -> bytes:
     config = site.config
     rows = [("", max((e.updated for e in site.entries), default=None))]
     rows += [(e.url, e.updated) for e in site.entries if e.status == "published"]
-    rows += [(p.url, None) for p in site.pages if p.status == "published"]
+    rows += [(p.url, p.page.updated) for p in site.pages if p.status == "published"]
+    rows += listing_lastmods(site)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, modified in rows:
         lastmod = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""

@@ -229,7 +229,7 @@ def test_closed_posts_keep_their_comments_but_invite_no_reply(discussed: SiteFol
     discussed.build()
     by_age, by_flag = discussed.html(POST), discussed.html("2026/05/21/shut/")
     for page in (by_age, by_flag):
-        assert page.select_one(".reply") is None and page.find(href=lambda h: h and h.startswith("mailto:")) is None
+        assert page.select_one(".reply") is None and page.find(href=lambda h: h and h.startswith("mailto:letters@")) is None
         assert page.select_one(".comments-closed").get_text() == "Comments are closed."
     assert len(by_age.select("li.comment")) == 4 and by_flag.select_one("#comment-kept")
     assert discussed.html("2026/05/20/recent/").select_one(".reply a[href^='mailto:']")
