@@ -15,6 +15,7 @@ from generator.cli import main
 from generator.errors import SiteError
 from generator.frontmatter import parse_document
 from generator.importers.wordpress import ImportOptions, import_wordpress
+from generator.importers.siteyaml import merge_site_yaml
 from generator.importers.writer import MANIFEST
 from tests.conftest import SiteFolder
 
@@ -360,3 +361,12 @@ def test_the_same_export_always_gives_the_same_files(tmp_path: Path):
 
 def every_file(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_site_yaml_merge_handles_flow_style_and_missing_sections():
+    text = "# my blog\ntitle: Mine\nauthors: {ana: {name: Ana}}\n"
+    change = merge_site_yaml(text, {"authors": {"rosa": {"name": "Rosa"}}, "categories": {"Work": {}}}, force=False)
+    assert change.text.startswith("# my blog\ntitle: Mine\n")
+    assert yaml.safe_load(change.text) == {"title": "Mine", "authors": {"ana": {"name": "Ana"}, "rosa": {"name": "Rosa"}},
+                                           "categories": {"Work": {}}}
+    assert change.added == ("authors.rosa", "categories.Work")
