@@ -388,7 +388,7 @@ class _Importer:
             if comment.parent in approved:
                 meta["in_reply_to"] = comment.parent
             else:
-                self.warn(item, f"comment {comment.id} replies to a comment that was not imported: shown as a new thread")
+                self.warn(item, f"comment {comment.id} replies to a ping or to a comment that was not imported: shown as a new thread")
         return document(meta, convert_comment(comment.content))
 
     def media_url(self, url: str) -> str:
