@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from html import escape
@@ -12,6 +13,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from slugify import slugify
@@ -39,14 +41,23 @@ class RenderedBody:
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
-    if not lang:
+    lexer = _lexer(lang) if lang else None
+    if lexer is None:
         return ""
-    try:
-        lexer = get_lexer_by_name(lang)
-    except ClassNotFound:
-        return ""
-    spans = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    spans = highlight(code, lexer, _SPANS_ONLY)
     return f'<pre class="highlight"><code class="language-{escape(lang)}">{spans}</code></pre>'
+
+
+@functools.cache
+def _lexer(lang: str) -> Lexer | None:
+    """Looking a lexer up by name scans Pygments' registry, so each language is looked up once."""
+    try:
+        return get_lexer_by_name(lang)
+    except ClassNotFound:
+        return None
+
+
+_SPANS_ONLY = HtmlFormatter(nowrap=True)
 
 
 def _heading_slug(text: str) -> str:
