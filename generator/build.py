@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import time
+import os
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import jinja2
 
+from generator.cache import BuildCache, cached, digest, output_memo
 from generator.config import SiteConfig, load_config
 from generator.content import Content, load_content
 from generator.errors import Problem, SiteError, error
 from generator.feeds import all_feeds
-from generator.markdown import MarkdownRenderer, pygments_css
-from generator.output import Staging, WriteReport
-from generator.render import PageRenderer, Rendered, robots, sitemap
+from generator.frontmatter import parse_document
+from generator.markdown import pygments_css, render_many, renderer_version
+from generator.output import Staging, Unchanged, WriteReport
+from generator.profile import Stopwatch
+from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap
 from generator.site import Site, assemble_site
 from generator.theme import Theme, load_theme
 
@@ -29,24 +32,41 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     seconds: float
     output: Path
+    stages: tuple[tuple[str, float], ...] = ()
 
     @property
     def feeds(self) -> int:
         return self.written.feeds
 
 
-def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = False) -> BuildResult:
-    """Build the site in `root` as of `now`; raise SiteError (output untouched) when the input is wrong."""
-    started = time.perf_counter()
+def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = False, *,
+          cache: BuildCache | None = None, use_cache: bool = True, jobs: int | None = None,
+          progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the site in `root` as of `now`; raise SiteError (output untouched) when the input is wrong.
+
+    `cache` carries work between builds: pass the same BuildCache to repeated calls in one process
+    (as `serve` does) to reuse it in memory. Without one, the persistent cache in the site's
+    .deskpress-cache/ is used, or none at all with `use_cache=False`. Either way the output is the
+    same bytes. `jobs` caps the processes rendering Markdown (default: all cores); `progress` is told
+    the name of each stage as it starts.
+    """
+    clock = Stopwatch(progress or (lambda stage: None))
+    if cache is None:
+        cache = BuildCache(root, persistent=use_cache)
     config, config_warnings = load_config(root)
     out = output_folder(config, output)
-    content, content_warnings = load_content(config)
+    clock.stage("reading content")
+    content, content_warnings = load_content(config, parse=cached(cache, "document", parse_document))
     site = assemble_site(config, content, now, include_drafts=drafts)
-    rendered = render_markdown(content)
+    clock.stage("rendering Markdown")
+    rendered = render_markdown(content, cache, jobs or os.cpu_count() or 1)
     theme = load_theme(config)
+    environment = theme.environment()
+    memo = output_memo(cache, out, site, theme, environment)
+    clock.stage("writing pages and feeds")
     staging = Staging(out)
     try:
-        for rel, data in site_files(site, rendered, theme):
+        for rel, data in site_files(site, rendered, theme, environment, memo):
             staging.write(rel, data)
     except jinja2.TemplateError as exc:
         staging.abort()
@@ -54,22 +74,28 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     except BaseException:
         staging.abort()
         raise
+    clock.stage("moving files into place")
     written = staging.commit()
-    return BuildResult(site, written, tuple(config_warnings + content_warnings), time.perf_counter() - started, out)
+    cache.committed(out, staging.written)
+    stages = clock.stop()
+    return BuildResult(site, written, tuple(config_warnings + content_warnings), clock.total, out, stages)
 
 
-def render_markdown(content: Content) -> Rendered:
+def render_markdown(content: Content, cache: BuildCache, jobs: int) -> Rendered:
     """Turn every post, page and comment body into HTML once, for pages and feeds to share."""
-    markdown = MarkdownRenderer()
-    bodies = {record.source: markdown.post(record.body) for record in content.posts + content.pages}
-    comments = {comment.source: markdown.comment(comment.body) for comment in content.comments}
-    return Rendered(bodies, comments)
+    version = renderer_version()
+    records = content.posts + content.pages
+    bodies = cache.many([digest(version, "post", r.body) for r in records], [r.body for r in records],
+                        lambda missing: render_many("post", missing, jobs))
+    comments = cache.many([digest(version, "comment", c.body) for c in content.comments],
+                          [c.body for c in content.comments], lambda missing: render_many("comment", missing, jobs))
+    return Rendered(dict(zip((r.source for r in records), bodies)), dict(zip((c.source for c in content.comments), comments)))
 
 
-def site_files(site: Site, rendered: Rendered, theme: Theme) -> Iterator[tuple[str, bytes]]:
+def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment, memo: Memo = no_memo) -> Iterator[tuple[str, bytes | Unchanged]]:
     """Every file of the built site as (relative path, bytes), in a fixed order."""
-    yield from PageRenderer(site, theme.environment(), rendered).all_pages()
-    yield from all_feeds(site, rendered)
+    yield from PageRenderer(site, environment, rendered, memo).all_pages()
+    yield from all_feeds(site, rendered, memo)
     yield "sitemap.xml", sitemap(site)
     yield "robots.txt", robots(site)
     yield "theme/pygments.css", pygments_css().encode("utf-8")

@@ -98,13 +98,16 @@ PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases")
 COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
 
 
-def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes) -> tuple[Content, list[Problem]]:
-    """Parse every source file; raise SiteError listing all errors, return warnings otherwise."""
+def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes,
+                 parse: Callable[[str, bytes], Document] = parse_document) -> tuple[Content, list[Problem]]:
+    """Parse every source file; raise SiteError listing all errors, return warnings otherwise.
+
+    `parse` splits one file (the build passes a cached version of parse_document)."""
     problems: list[Problem] = []
     root = config.content_dir
-    posts = _load_all(config, sorted(_markdown_files(root / "posts")), _post, problems, read)
-    pages = _load_all(config, sorted(_markdown_files(root / "pages")), _page, problems, read)
-    comments = _load_all(config, sorted(_markdown_files(root / "comments")), _comment, problems, read)
+    posts = _load_all(config, sorted(_markdown_files(root / "posts")), _post, problems, read, parse)
+    pages = _load_all(config, sorted(_markdown_files(root / "pages")), _page, problems, read, parse)
+    comments = _load_all(config, sorted(_markdown_files(root / "comments")), _comment, problems, read, parse)
     static_root = root / "static"
     static = tuple(sorted(p.relative_to(static_root).as_posix() for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
     if any(p.severity == "error" for p in problems):
@@ -117,13 +120,13 @@ def _markdown_files(folder: Path) -> Iterator[Path]:
         yield from (p for p in folder.rglob("*.md") if p.is_file() and not p.name.startswith("."))
 
 
-def _load_all(config: SiteConfig, paths: list[Path], parse, problems: list[Problem], read) -> list:
+def _load_all(config: SiteConfig, paths: list[Path], make, problems: list[Problem], read, parse) -> list:
     records = []
     for path in paths:
         rel = path.relative_to(config.root).as_posix()
         try:
-            document = parse_document(rel, read(path))
-            record, found = parse(config, document, path)
+            document = parse(rel, read(path))
+            record, found = make(config, document, path)
         except SiteError as exc:
             problems.extend(exc.problems)
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,7 +14,7 @@ from feedgen.feed import FeedGenerator
 
 from generator import __version__
 from generator.content import Comment
-from generator.render import Rendered
+from generator.render import Memo, Rendered, no_memo
 from generator.site import Entry, FeedLink, Site, absolute, comment_feed_id, feed_links
 
 URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster|cite)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
@@ -49,8 +50,16 @@ def footer_html(entry: Entry) -> str:
     return f'\n<aside class="disclaimer"><p><em>{escape(entry.footer.text)}</em></p></aside>\n'
 
 
-def all_feeds(site: Site, rendered: Rendered) -> Iterator[tuple[str, bytes]]:
+def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo) -> Iterator[tuple[str, bytes]]:
     """Site, category, author and tag feeds of posts; site-wide and per-post feeds of comments."""
+    _write = functools.partial(_write_memo, memo)
+    made: dict[int, FeedItem] = {}
+
+    def _post_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
+        if id(entry) not in made:
+            made[id(entry)] = _feed_item(site, entry, rendered)
+        return made[id(entry)]
+
     config = site.config
     limit = config.feeds.limit
     yield from _write(site, feed_links(config.title, ""), config.tagline or config.title,
@@ -69,7 +78,7 @@ def all_feeds(site: Site, rendered: Rendered) -> Iterator[tuple[str, bytes]]:
                               f"Responses to {entry.post.title}", items, entry.url, fallback=entry.post.date)
 
 
-def _post_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
+def _feed_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
     link = absolute(site.config, entry.url)
     body = rendered.bodies[entry.post.source]
     return FeedItem(
@@ -93,12 +102,13 @@ def _comment_item(site: Site, entry: Entry, comment: Comment, rendered: Rendered
     )
 
 
-def _write(site: Site, links: tuple[FeedLink, FeedLink], subtitle: str, items: list[FeedItem], page_url: str,
-           fallback: datetime = EMPTY_FEED_DATE) -> Iterable[tuple[str, bytes]]:
+def _write_memo(memo: Memo, site: Site, links: tuple[FeedLink, FeedLink], subtitle: str, items: list[FeedItem],
+                page_url: str, fallback: datetime = EMPTY_FEED_DATE) -> Iterable[tuple[str, bytes]]:
     atom, rss = links
     newest = max((item.updated for item in items), default=fallback)
-    yield atom.url, _generator(site, atom, subtitle, items, page_url, newest, rss=False).atom_str(pretty=True)
-    yield rss.url, _generator(site, rss, subtitle, items, page_url, newest, rss=True).rss_str(pretty=True)
+    inputs = (links, subtitle, items, page_url, newest)
+    yield atom.url, memo(atom.url, "atom", inputs, lambda: _generator(site, atom, subtitle, items, page_url, newest, rss=False).atom_str(pretty=True))
+    yield rss.url, memo(rss.url, "rss", inputs, lambda: _generator(site, rss, subtitle, items, page_url, newest, rss=True).rss_str(pretty=True))
 
 
 def _generator(site: Site, link: FeedLink, subtitle: str, items: list[FeedItem], page_url: str, newest: datetime,

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html import escape
+from importlib import metadata
+from pathlib import Path
 
 import nh3
 from markdown_it import MarkdownIt
@@ -109,3 +115,36 @@ def pygments_css() -> str:
     dark = HtmlFormatter(style=PYGMENTS_DARK).get_style_defs(".highlight")
     indented = "\n".join("  " + line for line in dark.splitlines())
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
+
+
+SERIAL_LIMIT = 200
+
+
+def renderer_version() -> str:
+    """Everything a rendered body depends on besides its source: library versions and this module's code."""
+    versions = [f"{name}={metadata.version(name)}" for name in ("markdown-it-py", "mdit-py-plugins", "pygments", "nh3", "python-slugify")]
+    return ";".join(versions + [hashlib.sha256(Path(__file__).read_bytes()).hexdigest()])
+
+
+def render_many(kind: str, sources: list[str], jobs: int) -> list:
+    """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off.
+
+    A small site renders in this process: starting workers costs more than it saves."""
+    if jobs <= 1 or len(sources) < SERIAL_LIMIT:
+        return _render_chunk(kind, sources)
+    size = max(16, len(sources) // (jobs * 4))
+    chunks = [sources[start : start + size] for start in range(0, len(sources), size)]
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else None)) as pool:
+        return [body for chunk in pool.map(_render_chunk, itertools.repeat(kind), chunks) for body in chunk]
+
+
+@functools.cache
+def _process_renderer() -> MarkdownRenderer:
+    return MarkdownRenderer()
+
+
+def _render_chunk(kind: str, sources: list[str]) -> list:
+    renderer = _process_renderer()
+    render = renderer.post if kind == "post" else renderer.comment
+    return [render(source) for source in sources]

@@ -17,6 +17,13 @@ MARKER = ".deskpress-output"
 STAGE = ".deskpress-stage"
 
 
+class Unchanged:
+    """Stands for a file's bytes when the output folder already holds exactly what would be written."""
+
+
+KEEP = Unchanged()
+
+
 @dataclass(frozen=True)
 class WriteReport:
     files: int
@@ -37,12 +44,14 @@ class Staging:
         if self.stage.exists():
             shutil.rmtree(self.stage)
 
-    def write(self, rel: str, data: bytes) -> None:
-        """Stage `data` for `rel`, unless the output already holds exactly these bytes."""
+    def write(self, rel: str, data: bytes | Unchanged) -> None:
+        """Stage `data` for `rel`, unless the output already holds exactly these bytes (or `data` is KEEP)."""
         rel = _safe_relative(rel)
         if rel in self.written:
             raise SiteError([error(rel, None, "two parts of the site write this same file (a page and a generated page share a URL?)")])
         self.written.add(rel)
+        if isinstance(data, Unchanged):
+            return
         current = self.out / rel
         try:
             if current.stat().st_size == len(data) and current.read_bytes() == data:
