@@ -16,7 +16,6 @@ folder. Nothing is saved until a build has succeeded.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import io
@@ -31,7 +30,7 @@ import jinja2.meta
 
 from generator.output import KEEP, Unchanged
 from generator.render import Memo
-from generator.site import Site
+from generator.site import Entry, Site
 from generator.theme import Theme
 
 CACHE_DIR = ".deskpress-cache"
@@ -58,27 +57,41 @@ def fingerprint(value: Any) -> str | None:
 
 
 class Fingerprints:
-    """Fingerprints for one build: a dataclass met again (a post on many listings) is pickled once."""
+    """Fingerprints for one build: an entry met again (a post on many listings and feeds) is pickled once."""
 
     def __init__(self) -> None:
-        self.known: dict[int, tuple[Any, str]] = {}
+        self.known: dict[int, tuple[Entry, str | None]] = {}
 
     def of(self, value: Any) -> str | None:
         buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=5)
-        pickler.persistent_id = lambda obj: self._nested(obj, value)
         try:
-            pickler.dump(value)
+            _EntryPickler(buffer, self, value).dump(value)
         except (pickle.PicklingError, TypeError, AttributeError):
             return None
         return digest(buffer.getvalue())
 
-    def _nested(self, obj: Any, top: Any) -> str | None:
-        if obj is top or not dataclasses.is_dataclass(obj) or isinstance(obj, type):
-            return None
+    def entry_reference(self, obj: Any, top: Any) -> Any:
+        if type(obj) is not Entry or obj is top:
+            return NotImplemented
         if id(obj) not in self.known:
-            self.known[id(obj)] = (obj, self.of(obj) or "")
-        return self.known[id(obj)][1] or None
+            self.known[id(obj)] = (obj, self.of(obj))
+        found = self.known[id(obj)][1]
+        if found is None:
+            raise pickle.PicklingError("an entry that cannot be fingerprinted")
+        return EntryDigest, (found,)
+
+
+class _EntryPickler(pickle.Pickler):
+    def __init__(self, buffer: io.BytesIO, fingerprints: Fingerprints, top: Any):
+        super().__init__(buffer, protocol=5)
+        self.fingerprints, self.top = fingerprints, top
+
+    def reducer_override(self, obj: Any) -> Any:
+        return self.fingerprints.entry_reference(obj, self.top)
+
+
+class EntryDigest(str):
+    """Stands for an entry inside a fingerprint: the digest of its own full pickle."""
 
 
 @dataclass(frozen=True)

@@ -84,16 +84,17 @@ class Staging:
 
     def _remove_stale(self) -> int:
         removed = 0
-        for path in sorted(self.out.rglob("*"), reverse=True):
-            rel = path.relative_to(self.out).as_posix()
-            if rel == MARKER:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif rel not in self.written:
-                path.unlink()
-                removed += 1
+        for folder, folders, files in os.walk(self.out, topdown=False):
+            prefix = Path(folder).relative_to(self.out).as_posix() + "/"
+            prefix = "" if prefix == "./" else prefix
+            links = [name for name in folders if os.path.islink(os.path.join(folder, name))]
+            for name in files + links:
+                rel = prefix + name
+                if rel != MARKER and rel not in self.written:
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+            if prefix and not os.listdir(folder):
+                os.rmdir(folder)
         return removed
 
 
