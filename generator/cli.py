@@ -11,6 +11,7 @@ import click
 
 from generator.build import build as run_build
 from generator.errors import Problem, SiteError
+from generator.progress import BuildProgress
 
 site_option = click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -39,10 +40,15 @@ def main() -> None:
 @site_option
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Write here instead of output_dir.")
 @click.option("--drafts", is_flag=True, help="Also publish drafts and future posts (for previews only).")
-def build(site_dir: Path, output: Path | None, drafts: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes rendering Markdown (default: all cores).")
+@click.option("--no-cache", is_flag=True, help="Ignore .deskpress-cache/ and redo all the work (the output is the same).")
+@click.option("--profile", is_flag=True, help="Print how long each stage of the build took.")
+def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, no_cache: bool, profile: bool) -> None:
     """Build the site into its output folder (public/ by default)."""
     try:
-        result = run_build(site_dir, now_utc(), output=output, drafts=drafts)
+        with BuildProgress() as progress:
+            result = run_build(site_dir, now_utc(), output=output, drafts=drafts, jobs=jobs, use_cache=not no_cache,
+                               progress=progress)
     except SiteError as exc:
         print_problems(exc.problems)
         errors = sum(p.severity == "error" for p in exc.problems)
@@ -57,3 +63,11 @@ def build(site_dir: Path, output: Path | None, drafts: bool) -> None:
     )
     if site.next_scheduled:
         click.echo(f"next scheduled post: {site.next_scheduled.isoformat()}")
+    if profile:
+        print_profile(result.stages, result.seconds)
+
+
+def print_profile(stages: Iterable[tuple[str, float]], total: float) -> None:
+    """Where the time went, so a user can see why their site is slow."""
+    for name, seconds in stages:
+        click.echo(f"{seconds:8.3f}s {100 * seconds / (total or 1):5.1f}%  {name}")

@@ -58,20 +58,20 @@ class Staging:
                 return
         except (FileNotFoundError, NotADirectoryError):
             pass
-        staged = self.stage / rel
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(data)
+        if not self.changed:
+            self.stage.mkdir(parents=True)
+        (self.stage / str(len(self.changed))).write_bytes(data)
         self.changed.append(rel)
 
     def commit(self) -> WriteReport:
         """Move staged files into place and delete files this build no longer produces."""
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / MARKER).write_text("This folder is written by deskpress build; its contents are replaced on every build.\n")
-        for rel in self.changed:
+        for number, rel in enumerate(self.changed):
             target = self.out / rel
             _clear_way(self.out, target)
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.stage / rel, target)
+            os.replace(self.stage / str(number), target)
         self.abort()
         removed = self._remove_stale()
         feeds = sum(1 for rel in self.written if rel.endswith(("atom.xml", "feed.xml")))
