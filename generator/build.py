@@ -62,6 +62,7 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     rendered = render_markdown(content, cache, jobs or os.cpu_count() or 1)
     theme = load_theme(config)
     environment = theme.environment()
+    cache.compile_templates_once(environment)
     memo = output_memo(cache, out, site, theme, environment)
     clock.stage("writing pages and feeds")
     staging = Staging(out)

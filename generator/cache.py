@@ -125,6 +125,13 @@ class BuildCache:
         self.store(key, result)
         return result
 
+    def compile_templates_once(self, environment: jinja2.Environment) -> None:
+        """Keep compiled templates next to the cache (Jinja2 checks each template's source before reuse)."""
+        if self.path is not None:
+            folder = self.path.parent / "templates"
+            folder.mkdir(parents=True, exist_ok=True)
+            environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+
     def many(self, keys: list[str], items: list[Any], compute: Callable[[list[Any]], list[Any]]) -> list[Any]:
         """Values for many keys at once; `compute` gets the items whose keys are missing, in one batch."""
         found = [self.lookup(key) for key in keys]
@@ -230,15 +237,21 @@ def cached(cache: BuildCache, kind: str, function: Callable[..., Any]) -> Callab
 
 
 def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environment: jinja2.Environment) -> Memo:
-    """Skip rendering a page or feed whose inputs (and settings, theme, code) match the file on disk."""
-    plain_globals = {k: v for k, v in environment.globals.items() if k != "site" and not callable(v)}
-    shared = fingerprint((code_version(), theme_version(theme.folders), site.config, site.drafts_shown, plain_globals))
-    whole_site = templates_reading_site(environment)
+    """Skip rendering a page or feed whose inputs (and settings, theme, code) match the file on disk.
+
+    The template globals are read at the first call, once the page renderer has set them."""
+    themed = theme_version(theme.folders)
+    whole_site = cache.value(digest("templates reading site", code_version(), themed), lambda: templates_reading_site(environment))
     fingerprints = Fingerprints()
+
+    @functools.cache
+    def shared() -> str | None:
+        plain_globals = {k: v for k, v in environment.globals.items() if k != "site" and not callable(v)}
+        return fingerprint((code_version(), themed, site.config, site.drafts_shown, plain_globals))
 
     def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
         extra = fingerprints.of(site) if template in whole_site else ""
-        key = fingerprints.of((shared, rel, template, extra, inputs)) if shared and extra is not None else None
+        key = fingerprints.of((shared(), rel, template, extra, inputs)) if shared() and extra is not None else None
         return cache.output(out, rel, key, produce)
 
     return memo

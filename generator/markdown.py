@@ -120,6 +120,7 @@ def pygments_css() -> str:
 SERIAL_LIMIT = 200
 
 
+@functools.cache
 def renderer_version() -> str:
     """Everything a rendered body depends on besides its source: library versions and this module's code."""
     versions = [f"{name}={metadata.version(name)}" for name in ("markdown-it-py", "mdit-py-plugins", "pygments", "nh3", "python-slugify")]

@@ -66,7 +66,9 @@ class Staging:
     def commit(self) -> WriteReport:
         """Move staged files into place and delete files this build no longer produces."""
         self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / MARKER).write_text("This folder is written by deskpress build; its contents are replaced on every build.\n")
+        marker = self.out / MARKER
+        if not marker.exists():
+            marker.write_text("This folder is written by deskpress build; its contents are replaced on every build.\n")
         for number, rel in enumerate(self.changed):
             target = self.out / rel
             _clear_way(self.out, target)
