@@ -15,6 +15,7 @@ from generator.cache import BuildCache, cached, digest, output_memo
 from generator.config import SiteConfig, load_config
 from generator.content import Content, load_content
 from generator.errors import Problem, SiteError, error
+from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
 from generator.frontmatter import parse_document
 from generator.markdown import pygments_css, render_many, renderer_version
@@ -41,14 +42,15 @@ class BuildResult:
 
 def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = False, *,
           cache: BuildCache | None = None, use_cache: bool = True, jobs: int | None = None,
-          progress: Callable[[str], None] | None = None) -> BuildResult:
+          fast_markdown: bool | None = None, progress: Callable[[str], None] | None = None) -> BuildResult:
     """Build the site in `root` as of `now`; raise SiteError (output untouched) when the input is wrong.
 
     `cache` carries work between builds: pass the same BuildCache to repeated calls in one process
     (as `serve` does) to reuse it in memory. Without one, the persistent cache in the site's
     .deskpress-cache/ is used, or none at all with `use_cache=False`. Either way the output is the
-    same bytes. `jobs` caps the processes rendering Markdown (default: all cores); `progress` is told
-    the name of each stage as it starts.
+    same bytes. `jobs` caps the processes rendering Markdown (default: all cores); `fast_markdown`
+    uses markdown-it-pyrs where it matches the reference (default: when installed); `progress` is
+    told the name of each stage as it starts.
     """
     clock = Stopwatch(progress or (lambda stage: None))
     if cache is None:
@@ -59,7 +61,8 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     content, content_warnings = load_content(config, parse=cached(cache, "document", parse_document))
     site = assemble_site(config, content, now, include_drafts=drafts)
     clock.stage("rendering Markdown")
-    rendered = render_markdown(content, cache, jobs or os.cpu_count() or 1)
+    fast = fast_markdown_available() if fast_markdown is None else fast_markdown
+    rendered = render_markdown(content, cache, jobs or os.cpu_count() or 1, fast)
     theme = load_theme(config)
     environment = theme.environment()
     cache.compile_templates_once(environment)
@@ -82,14 +85,14 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     return BuildResult(site, written, tuple(config_warnings + content_warnings), clock.total, out, stages)
 
 
-def render_markdown(content: Content, cache: BuildCache, jobs: int) -> Rendered:
+def render_markdown(content: Content, cache: BuildCache, jobs: int, fast: bool = False) -> Rendered:
     """Turn every post, page and comment body into HTML once, for pages and feeds to share."""
-    version = renderer_version()
+    version = renderer_version(fast)
     records = content.posts + content.pages
     bodies = cache.many([digest(version, "post", r.body) for r in records], [r.body for r in records],
-                        lambda missing: render_many("post", missing, jobs))
-    comments = cache.many([digest(version, "comment", c.body) for c in content.comments],
-                          [c.body for c in content.comments], lambda missing: render_many("comment", missing, jobs))
+                        lambda missing: render_many("post", missing, jobs, fast))
+    comments = cache.many([digest(version, "comment", c.body) for c in content.comments], [c.body for c in content.comments],
+                          lambda missing: render_many("comment", missing, jobs, fast))
     return Rendered(dict(zip((r.source for r in records), bodies)), dict(zip((c.source for c in content.comments), comments)))
 
 

@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import multiprocessing
 import re
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html import escape
@@ -23,6 +24,9 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from slugify import slugify
+
+from generator import fast_markdown
+from generator.fast_markdown import FastRenderer
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
 FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
@@ -71,9 +75,12 @@ def _heading_slug(text: str) -> str:
 
 
 class MarkdownRenderer:
-    """One configured parser for posts and one for comments, built once per build."""
+    """One configured parser for posts and one for comments, built once per build.
 
-    def __init__(self) -> None:
+    With `fast`, markdown-it-pyrs renders whatever it renders exactly like markdown-it-py."""
+
+    def __init__(self, fast: bool = False) -> None:
+        self.fast = FastRenderer(_heading_slug, _highlight) if fast else None
         self.trusted = (
             MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "typographer": False})
             .enable(["table", "strikethrough"])
@@ -84,16 +91,20 @@ class MarkdownRenderer:
 
     def post(self, source: str) -> RenderedBody:
         """Render a post or page; the excerpt is the text before <!--more--> or the first paragraph."""
-        html = self.trusted.render(source)
+        html = self._html(source)
         parts = MORE_MARKER.split(source, maxsplit=1)
         if len(parts) == 2:
-            return RenderedBody(html, listing_safe(self.trusted.render(parts[0])), True)
+            return RenderedBody(html, listing_safe(self._html(parts[0])), True)
         first = FIRST_PARAGRAPH.search(html)
         return RenderedBody(html, listing_safe(first.group(0)) if first else "", False)
 
     def comment(self, source: str) -> str:
         """Render untrusted text: no raw HTML, then sanitised so nothing active or styled survives."""
-        return sanitise(self.untrusted.render(source))
+        return sanitise(self.fast.comment(source) if self.fast else self.untrusted.render(source))
+
+    def _html(self, source: str) -> str:
+        fast = self.fast.post(source) if self.fast else None
+        return fast if fast is not None else self.trusted.render(source)
 
 
 def listing_safe(html: str) -> str:
@@ -121,31 +132,33 @@ SERIAL_LIMIT = 200
 
 
 @functools.cache
-def renderer_version() -> str:
+def renderer_version(fast: bool) -> str:
     """Everything a rendered body depends on besides its source: library versions and this module's code."""
-    versions = [f"{name}={metadata.version(name)}" for name in ("markdown-it-py", "mdit-py-plugins", "pygments", "nh3", "python-slugify")]
-    return ";".join(versions + [hashlib.sha256(Path(__file__).read_bytes()).hexdigest()])
+    names = ("markdown-it-py", "mdit-py-plugins", "pygments", "nh3", "python-slugify") + (("markdown-it-pyrs",) if fast else ())
+    code = b"".join(Path(module.__file__).read_bytes() for module in (sys.modules[__name__], fast_markdown))
+    return ";".join([f"{name}={metadata.version(name)}" for name in names] + [hashlib.sha256(code).hexdigest()])
 
 
-def render_many(kind: str, sources: list[str], jobs: int) -> list:
+def render_many(kind: str, sources: list[str], jobs: int, fast: bool = False) -> list:
     """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off.
 
     A small site renders in this process: starting workers costs more than it saves."""
     if jobs <= 1 or len(sources) < SERIAL_LIMIT:
-        return _render_chunk(kind, sources)
+        return _render_chunk(kind, fast, sources)
     size = max(16, len(sources) // (jobs * 4))
     chunks = [sources[start : start + size] for start in range(0, len(sources), size)]
     fork = "fork" in multiprocessing.get_all_start_methods()
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else None)) as pool:
-        return [body for chunk in pool.map(_render_chunk, itertools.repeat(kind), chunks) for body in chunk]
+        return [body for chunk in pool.map(_render_chunk, itertools.repeat(kind), itertools.repeat(fast), chunks)
+                for body in chunk]
 
 
 @functools.cache
-def _process_renderer() -> MarkdownRenderer:
-    return MarkdownRenderer()
+def _process_renderer(fast: bool) -> MarkdownRenderer:
+    return MarkdownRenderer(fast)
 
 
-def _render_chunk(kind: str, sources: list[str]) -> list:
-    renderer = _process_renderer()
+def _render_chunk(kind: str, fast: bool, sources: list[str]) -> list:
+    renderer = _process_renderer(fast)
     render = renderer.post if kind == "post" else renderer.comment
     return [render(source) for source in sources]
