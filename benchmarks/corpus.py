@@ -20,6 +20,7 @@ AUTHORS = ("ana", "bo", "chen", "dara", "eli", "fay", "gus", "hana")
 CATEGORIES = tuple(f"Category {n:02d}" for n in range(20))
 TAGS = tuple(f"tag-{n:03d}" for n in range(200))
 START = datetime(2015, 1, 1, 9, 0, tzinfo=timezone.utc)
+SPAN_SECONDS = 10 * 365 * 86400
 
 
 def site_yaml() -> str:
@@ -81,8 +82,9 @@ def post_body(rng: random.Random) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def post(rng: random.Random, number: int) -> tuple[str, str, datetime]:
-    date = START + timedelta(hours=7 * number, minutes=rng.randint(0, 59))
+def post(rng: random.Random, number: int, posts: int) -> tuple[str, str, datetime]:
+    """Posts are spread over ten years, whatever their number, so every month has an archive."""
+    date = START + timedelta(seconds=number * (SPAN_SECONDS // max(posts, 1)), minutes=rng.randint(0, 59))
     slug = f"post-{number:06d}"
     tags = ", ".join(rng.sample(TAGS, rng.randint(1, 4)))
     meta = [f"title: \"{sentence(rng, rng.randint(3, 7))[:-1]} {number}\"", f"date: {date:%Y-%m-%d %H:%M}",
@@ -105,7 +107,7 @@ def write_corpus(root: Path, posts: int, seed: int = 1) -> Path:
     (root / "content" / "posts").mkdir(parents=True, exist_ok=True)
     (root / "site.yaml").write_text(site_yaml(), encoding="utf-8")
     for number in range(posts):
-        slug, text, date = post(rng, number)
+        slug, text, date = post(rng, number, posts)
         (root / "content" / "posts" / f"{date:%Y-%m-%d}-{slug}.md").write_text(text, encoding="utf-8")
         if rng.random() < 0.35:
             folder = root / "content" / "comments" / slug

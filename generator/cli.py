@@ -43,12 +43,14 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes rendering Markdown (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Ignore .deskpress-cache/ and redo all the work (the output is the same).")
 @click.option("--profile", is_flag=True, help="Print how long each stage of the build took.")
-def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, no_cache: bool, profile: bool) -> None:
+@click.option("--reference-markdown", is_flag=True, help="Render all Markdown with markdown-it-py even when deskpress[fast] is installed.")
+def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, no_cache: bool, profile: bool,
+          reference_markdown: bool) -> None:
     """Build the site into its output folder (public/ by default)."""
     try:
         with BuildProgress() as progress:
             result = run_build(site_dir, now_utc(), output=output, drafts=drafts, jobs=jobs, use_cache=not no_cache,
-                               progress=progress)
+                               fast_markdown=False if reference_markdown else None, progress=progress)
     except SiteError as exc:
         print_problems(exc.problems)
         errors = sum(p.severity == "error" for p in exc.problems)
