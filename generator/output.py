@@ -69,10 +69,15 @@ class Staging:
         marker = self.out / MARKER
         if not marker.exists():
             marker.write_text("This folder is written by deskpress build; its contents are replaced on every build.\n")
+        ready: set[Path] = set()
         for number, rel in enumerate(self.changed):
             target = self.out / rel
-            _clear_way(self.out, target)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in ready:
+                _clear_way(self.out, target.parent)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                ready.add(target.parent)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
             os.replace(self.stage / str(number), target)
         self.abort()
         removed = self._remove_stale()
@@ -107,11 +112,9 @@ def _safe_relative(rel: str) -> str:
     return path.as_posix()
 
 
-def _clear_way(root: Path, target: Path) -> None:
-    """A file may stand where a folder is now needed (or the reverse) after URLs change."""
-    if target.is_dir() and not target.is_symlink():
-        shutil.rmtree(target)
-    for parent in target.relative_to(root).parents:
+def _clear_way(root: Path, folder: Path) -> None:
+    """A file may stand where a folder is now needed after URLs change (folders in the way are removed by the caller)."""
+    for parent in [folder.relative_to(root), *folder.relative_to(root).parents]:
         candidate = root / parent
         if parent != Path(".") and candidate.is_file():
             candidate.unlink()

@@ -18,7 +18,7 @@ from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 BYLINE = (default_theme_dir() / "templates" / "_byline.html").read_text(encoding="utf-8")
 TEMPLATES = (BYLINE, BYLINE + "<!-- edited -->\n", BYLINE + "<p class=\"count\">{{ site.entries | length }} posts</p>\n")
 CONFIGS = (BASIC_CONFIG, BASIC_CONFIG.replace("title: Test Blog", "title: Renamed Blog"),
-           BASIC_CONFIG.replace("paginate: 10", "paginate: 1"))
+           BASIC_CONFIG.replace("paginate: 10", "paginate: 1"), BASIC_CONFIG + "permalink: /{category}/{slug}/\n")
 SLUGS = ("p0", "p1", "p2", "p3")
 
 slug = st.sampled_from(SLUGS)
