@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,11 +59,13 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     config, config_warnings = load_config(root)
     out = output_folder(config, output)
     clock.stage("reading content")
-    content, content_warnings = load_content(config, parse=cached(cache, "document", parse_document))
-    site = assemble_site(config, content, now, include_drafts=drafts)
+    with reported_alongside(config_warnings):
+        content, content_warnings = load_content(config, parse=cached(cache, "document", parse_document))
+    with reported_alongside(config_warnings + content_warnings):
+        site = assemble_site(config, content, now, include_drafts=drafts)
     clock.stage("rendering Markdown")
     fast = fast_markdown_available() if fast_markdown is None else fast_markdown
-    rendered = render_markdown(content, cache, jobs or os.cpu_count() or 1, fast)
+    rendered = render_markdown(content, config.base_path, cache, jobs or os.cpu_count() or 1, fast)
     theme = load_theme(config)
     environment = theme.environment()
     cache.compile_templates_once(environment)
@@ -85,19 +88,35 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     return BuildResult(site, written, tuple(config_warnings + content_warnings), clock.total, out, stages)
 
 
-def render_markdown(content: Content, cache: BuildCache, jobs: int, fast: bool = False) -> Rendered:
+@contextmanager
+def reported_alongside(warnings: list[Problem]) -> Iterator[None]:
+    """When a later stage fails, keep the earlier stages' warnings in the report (a typo may be the cause)."""
+    try:
+        yield
+    except SiteError as exc:
+        raise SiteError(warnings + list(exc.problems)) from None
+
+
+def render_markdown(content: Content, base_path: str = "/", cache: BuildCache | None = None, jobs: int = 1,
+                    fast: bool = False) -> Rendered:
     """Turn every post, page and comment body into HTML once, for pages and feeds to share."""
-    version = renderer_version(fast)
+    cache = cache or BuildCache(persistent=False)
+    version = renderer_version(base_path, fast)
     records = content.posts + content.pages
-    bodies = cache.many([digest(version, "post", r.body) for r in records], [r.body for r in records],
-                        lambda missing: render_many("post", missing, jobs, fast))
-    comments = cache.many([digest(version, "comment", c.body) for c in content.comments], [c.body for c in content.comments],
-                          lambda missing: render_many("comment", missing, jobs, fast))
+
+    def render(kind: str) -> Callable[[list[str]], list]:
+        return lambda missing: render_many(kind, missing, jobs, base_path, fast)
+
+    bodies = cache.many([digest(version, "post", r.body) for r in records], [r.body for r in records], render("post"))
+    comments = cache.many([digest(version, "comment", c.body) for c in content.comments],
+                          [c.body for c in content.comments], render("comment"))
     return Rendered(dict(zip((r.source for r in records), bodies)), dict(zip((c.source for c in content.comments), comments)))
 
 
-def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment, memo: Memo = no_memo) -> Iterator[tuple[str, bytes | Unchanged]]:
-    """Every file of the built site as (relative path, bytes), in a fixed order."""
+def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment | None = None,
+               memo: Memo = no_memo) -> Iterator[tuple[str, bytes | Unchanged]]:
+    """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order."""
+    environment = environment or theme.environment()
     yield from PageRenderer(site, environment, rendered, memo).all_pages()
     yield from all_feeds(site, rendered, memo)
     yield "sitemap.xml", sitemap(site)

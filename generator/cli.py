@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NoReturn
 
 import click
 
 from generator.build import build as run_build
 from generator.errors import Problem, SiteError
+from generator.check import check_site, next_scheduled, text_report
+from generator.check import explain as explain_footer
+from generator.new import NewDocument
+from generator.new import create as create_document
 from generator.progress import BuildProgress
+from generator.serve import PreviewOptions, run_preview
 
 site_option = click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -56,6 +62,10 @@ def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, n
         errors = sum(p.severity == "error" for p in exc.problems)
         click.secho(f"Build failed: {errors} error(s); the previous output was left as it was.", fg="red", err=True)
         sys.exit(1)
+    except OSError as exc:
+        click.secho(f"{exc.filename or site_dir}: {exc.strerror or exc}", fg="red", err=True)
+        click.secho("Build failed: the file system refused an operation.", fg="red", err=True)
+        sys.exit(1)
     print_problems(result.warnings)
     site = result.site
     click.echo(
@@ -73,3 +83,77 @@ def print_profile(stages: Iterable[tuple[str, float]], total: float) -> None:
     """Where the time went, so a user can see why their site is slow."""
     for name, seconds in stages:
         click.echo(f"{seconds:8.3f}s {100 * seconds / (total or 1):5.1f}%  {name}")
+
+
+# --- writing workflow: new, serve, next, check (issue 4) ---
+
+
+def exit_on_site_error(exc: SiteError) -> NoReturn:
+    print_problems(exc.problems)
+    sys.exit(1)
+
+
+@main.command()
+@site_option
+@click.argument("title")
+@click.option("--page", is_flag=True, help="Make a page (content/pages/) instead of a post.")
+@click.option("--category", help="The post's category.")
+@click.option("--author", help="An author key from site.yaml (default: default_author).")
+@click.option("--tags", default="", help="Comma-separated tags, e.g. python,work.")
+def new(site_dir: Path, title: str, page: bool, category: str | None, author: str | None, tags: str) -> None:
+    """Start a draft post (or --page) with complete frontmatter and print its path."""
+    request = NewDocument(title, page, category, author, tuple(t.strip() for t in tags.split(",") if t.strip()))
+    try:
+        path = create_document(site_dir, request, now_utc())
+    except SiteError as exc:
+        exit_on_site_error(exc)
+    click.echo(path)
+
+
+@main.command()
+@site_option
+@click.option("--port", default=8000, show_default=True, help="Port to listen on (0 = any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; others can reach anything but loopback.")
+@click.option("--drafts", is_flag=True, help="Also show drafts and future posts, marked as such.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the web browser.")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Build here (default: a private temporary folder, never public/).")
+def serve(site_dir: Path, port: int, host: str, drafts: bool, open_browser: bool, output: Path | None) -> None:
+    """Preview the site with live reload: rebuilds on every save, errors shown in the browser."""
+    run_preview(PreviewOptions(site_dir, host, port, drafts, open_browser, output), now_utc)
+
+
+@main.command(name="next")
+@site_option
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%z"]),
+              help="Answer as of this moment instead of now (ISO 8601 with offset).")
+def next_post(site_dir: Path, as_of: datetime | None) -> None:
+    """Print when the next scheduled post is due (ISO 8601), or nothing when none is."""
+    try:
+        moment = next_scheduled(site_dir, as_of or now_utc())
+    except SiteError as exc:
+        exit_on_site_error(exc)
+    if moment:
+        click.echo(moment.isoformat())
+
+
+@main.command()
+@site_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--explain", metavar="POST", help="Explain which disclaimer footer POST carries and why.")
+def check(site_dir: Path, strict: bool, output_format: str, explain: str | None) -> None:
+    """Review the site before publishing; writes nothing; exits 1 on errors (or warnings with --strict)."""
+    if explain:
+        try:
+            click.echo("\n".join(explain_footer(site_dir, now_utc(), explain)))
+        except SiteError as exc:
+            exit_on_site_error(exc)
+        return
+    report = check_site(site_dir, now_utc())
+    if output_format == "json":
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for line, colour in text_report(report):
+            click.secho(line, fg=colour)
+    sys.exit(1 if report.failed(strict) else 0)

@@ -168,7 +168,7 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Problem]]:
     path = root / CONFIG_FILE
     if not path.is_file():
         raise SiteError([error(CONFIG_FILE, None, f"no {CONFIG_FILE} in {root} (is this a deskpress site folder?)")])
-    data, lines = load_yaml_mapping(CONFIG_FILE, normalise_text(path.read_bytes()))
+    data, lines = load_yaml_mapping(CONFIG_FILE, normalise_text(CONFIG_FILE, path.read_bytes()))
     reader = _Reader(CONFIG_FILE, lines)
     top = reader.section(data, TOP_LEVEL, "")
     authors = {str(key): _author(reader, str(key), value) for key, value in (top.pop("authors", None) or {}).items()}

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from slugify import slugify
 
 from generator.config import SiteConfig
-from generator.errors import Problem, SiteError, error, unknown_key, warning
+from generator.errors import Problem, SiteError, did_you_mean, error, unknown_key, warning
 from generator.frontmatter import Document, parse_document
 
 DATED_FILENAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
@@ -249,7 +249,7 @@ def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, l
     if author is not None and author not in config.authors:
         f.fail("author", f"unknown author {author!r} (known: {', '.join(sorted(config.authors))})")
     disclaimer = doc.meta.get("disclaimer")
-    if disclaimer is not None and not isinstance(disclaimer, (bool, str)):
+    if disclaimer == "" or (disclaimer is not None and not isinstance(disclaimer, (bool, str))):
         f.fail("disclaimer", "'disclaimer' must be true, false or the text of this post's footer")
         disclaimer = None
     comments = f.text("comments")
@@ -258,12 +258,24 @@ def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, l
         comments = None
     post = Post(
         source=doc.path, title=title or "", date=moment or datetime.min, author=author or "",
-        category=f.text("category", default=UNCATEGORIZED) or UNCATEGORIZED, slug=f.slug(path.stem),
+        category=_category(f, config), slug=f.slug(path.stem),
         body=doc.body, body_line=doc.body_line, tags=f.text_list("tags"), summary=f.text("summary"),
         updated=f.moment("updated"), draft=f.flag("draft"), disclaimer=disclaimer, comments=comments,
         id=f.text("id"), aliases=f.text_list("aliases"), pinned=f.flag("pinned"),
     )
     return _result(post, f)
+
+
+def _category(f: _Fields, config: SiteConfig) -> str:
+    """The category as site.yaml spells it ('policy' files under 'Policy' and gets its rule); warn when
+    site.yaml lists categories and this is none of them, since a typo would silently skip a disclaimer rule."""
+    name = f.text("category", default=UNCATEGORIZED) or UNCATEGORIZED
+    by_slug = {slugify(known, allow_unicode=True): known for known in config.categories}
+    canonical = by_slug.get(slugify(name, allow_unicode=True))
+    if canonical is None and config.categories and name != UNCATEGORIZED:
+        f.problems.append(warning(f.doc.path, f.doc.line_of("category"), f"category {name!r} is not in site.yaml, "
+                                  f"so no category rule applies{did_you_mean(name, config.categories)}"))
+    return canonical or name
 
 
 def _page(config: SiteConfig, doc: Document, path: Path) -> tuple[Page | None, list[Problem]]:

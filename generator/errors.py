@@ -50,8 +50,12 @@ def raise_if_errors(problems: Iterable[Problem]) -> None:
         raise SiteError(problems)
 
 
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest known name, or '' when nothing is close (typos are common)."""
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""
+
+
 def unknown_key(path: Path | str, line: int | None, key: str, known: Iterable[str]) -> Problem:
-    """A warning for a key nobody reads, suggesting the closest known one (typos are common)."""
-    hint = difflib.get_close_matches(key, list(known), n=1)
-    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-    return warning(path, line, f"unknown key '{key}'{suggestion}")
+    """A warning for a key nobody reads, suggesting the closest known one."""
+    return warning(path, line, f"unknown key '{key}'{did_you_mean(key, known)}")

@@ -6,8 +6,8 @@ cannot call back into Python for code highlighting, its heading anchors differ a
 footnotes on other lines. So documents with footnotes go to the reference renderer, and the fast
 path renders plain HTML, then adds heading ids with the reference slug rules and swaps
 each fenced block for its Pygments highlighting. A document whose raw HTML could be mistaken for
-those (a literal <h2> or <pre>) or whose fence info is not a plain language name goes to the
-reference renderer instead. tests/test_fast_markdown.py holds the two renderers to the same bytes.
+those (a literal <h2> or <pre>), whose fence info is not a plain language name, or with a
+root-relative link on a site under a path, goes to the reference renderer instead. tests/test_fast_markdown.py holds the two renderers to the same bytes.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def available() -> bool:
 class FastRenderer:
     """markdown-it-pyrs configured like the reference parsers, with the reference's anchors and highlighting."""
 
-    def __init__(self, slug: Callable[[str], str], highlight: Callable[[str, str, str], str]):
-        self.slug, self.highlight = slug, highlight
+    def __init__(self, slug: Callable[[str], str], highlight: Callable[[str, str, str], str], rebase_root_links: bool = False):
+        self.slug, self.highlight, self.rebase_root_links = slug, highlight, rebase_root_links
         self.trusted = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough", "footnote"])
         self.untrusted = markdown_it_pyrs.MarkdownIt("zero").enable_many(COMMONMARK_WITHOUT_HTML + ["strikethrough"])
 
@@ -49,7 +49,7 @@ class FastRenderer:
         for node in tree.walk():
             if node.name in ("heading", "lheading") and 2 <= node.meta["level"] <= 4:
                 headings.append("".join(_heading_text(node)))
-            elif node.name == "footnote_container":
+            elif node.name == "footnote_container" or self._rebased(node):
                 return None
             elif node.name == "fence" and node.meta["info"]:
                 if not PLAIN_LANGUAGE.fullmatch(node.meta["info"]):
@@ -57,6 +57,11 @@ class FastRenderer:
                 fences.append((node.meta["info"], node.meta["content"]))
         html = self.trusted.render(source)
         return self._highlight(self._anchor(html, headings), fences)
+
+    def _rebased(self, node) -> bool:
+        """A root-relative link or image the reference moves under the site's path."""
+        url = node.meta.get("url", "") if node.name in ("link", "image") else ""
+        return self.rebase_root_links and url.startswith("/") and not url.startswith("//")
 
     def comment(self, source: str) -> str:
         """A comment's HTML before sanitising (raw HTML is text here, as in the reference)."""

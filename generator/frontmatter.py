@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,18 +26,47 @@ class Document:
         return self.lines.get(key, 1)
 
 
-def normalise_text(raw: bytes | str) -> str:
+class _LenientDates:
+    """The safe loader, except that an impossible date (2026-02-30) stays text, so the field
+    that holds it can be reported with its line instead of crashing the build."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+class _SafeLoader(_LenientDates, yaml.SafeLoader):
+    pass
+
+
+class _FastSafeLoader(_LenientDates, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The same rules on libyaml's parser, when PyYAML was built with it."""
+
+
+for _loader in (_SafeLoader, _FastSafeLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _loader.construct_yaml_timestamp)
+    # YAML 1.2 booleans: only true/false. A category called "On" or a language "no" stays text.
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def normalise_text(path: str, raw: bytes | str) -> str:
     """Decode and drop the BOM and CRLF line endings so every later stage sees one form."""
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise SiteError([error(path, None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")]) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_document(path: str, raw: bytes | str) -> Document:
     """Parse a file with `---` delimited frontmatter; raise SiteError pointing at the bad line."""
-    try:
-        text = normalise_text(raw)
-    except UnicodeDecodeError as exc:
-        raise SiteError([error(path, None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")])
+    text = normalise_text(path, raw)
     if not text.startswith("---\n"):
         raise SiteError([error(path, 1, "missing frontmatter: the file must start with a '---' line")])
     end = text.find("\n---\n", 3)
@@ -52,9 +82,6 @@ def parse_document(path: str, raw: bytes | str) -> Document:
     return Document(path, meta, lines, body, body_line)
 
 
-FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_yaml_mapping(path: str, text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
     """Load a YAML mapping with the safe loader, returning it with the line of each top-level key.
 
@@ -62,11 +89,11 @@ def load_yaml_mapping(path: str, text: str, first_line: int = 1) -> tuple[dict[s
     parses it again so that error messages stay the same whichever is installed.
     """
     try:
-        return _load_mapping(path, text, first_line, FAST_SAFE_LOADER)
+        return _load_mapping(path, text, first_line, _FastSafeLoader)
     except SiteError:
-        if FAST_SAFE_LOADER is yaml.SafeLoader:
+        if _FastSafeLoader is _SafeLoader:
             raise
-        return _load_mapping(path, text, first_line, yaml.SafeLoader)
+        return _load_mapping(path, text, first_line, _SafeLoader)
 
 
 def _load_mapping(path: str, text: str, first_line: int, loader_class: type) -> tuple[dict[str, Any], dict[str, int]]:

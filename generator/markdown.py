@@ -18,6 +18,7 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import render_footnote_block_open
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -38,7 +39,8 @@ COMMENT_TAGS = {"a", "p", "br", "em", "strong", "code", "pre", "blockquote", "ul
                 "h3", "h4", "h5", "h6"}
 COMMENT_ATTRIBUTES = {"a": {"href", "title"}}
 COMMENT_URL_SCHEMES = {"http", "https", "mailto"}
-PYGMENTS_LIGHT, PYGMENTS_DARK = "friendly", "monokai"
+PYGMENTS_LIGHT, PYGMENTS_DARK = "xcode", "monokai"  # both keep every token at WCAG AA contrast
+URL_ATTRIBUTES = {"link_open": "href", "image": "src"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,28 @@ def _lexer(lang: str) -> Lexer | None:
 _SPANS_ONLY = HtmlFormatter(nowrap=True)
 
 
+def _root_links_under(base_path: str):
+    """A rule that moves Markdown links and images written from the domain root ('/about/') under
+    the site's path ('/blog/about/'), so a site can move under a path without editing posts."""
+    prefix = base_path.rstrip("/")
+
+    def rebase(state) -> None:
+        for token in state.tokens:
+            for child in token.children or ():
+                attribute = URL_ATTRIBUTES.get(child.type)
+                value = child.attrGet(attribute) if attribute else None
+                if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+                    child.attrSet(attribute, prefix + value)
+
+    return rebase
+
+
+def _footnotes_open(self, tokens, idx, options, env) -> str:
+    """The footnotes section with a (visually hidden) heading, so it is announced and listed as a section."""
+    opening = render_footnote_block_open(self, tokens, idx, options, env)
+    return opening.replace('<section class="footnotes">\n', '<section class="footnotes">\n<h2 class="visually-hidden">Footnotes</h2>\n')
+
+
 def _heading_slug(text: str) -> str:
     return slugify(text, allow_unicode=True) or "section"
 
@@ -79,14 +103,17 @@ class MarkdownRenderer:
 
     With `fast`, markdown-it-pyrs renders whatever it renders exactly like markdown-it-py."""
 
-    def __init__(self, fast: bool = False) -> None:
-        self.fast = FastRenderer(_heading_slug, _highlight) if fast else None
+    def __init__(self, base_path: str = "/", fast: bool = False) -> None:
+        self.fast = FastRenderer(_heading_slug, _highlight, rebase_root_links=base_path != "/") if fast else None
         self.trusted = (
             MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "typographer": False})
             .enable(["table", "strikethrough"])
             .use(footnote_plugin)
             .use(anchors_plugin, min_level=2, max_level=4, slug_func=_heading_slug)
         )
+        self.trusted.add_render_rule("footnote_block_open", _footnotes_open)
+        if base_path != "/":
+            self.trusted.core.ruler.push("rebase_root_links", _root_links_under(base_path))
         self.untrusted = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
 
     def post(self, source: str) -> RenderedBody:
@@ -132,33 +159,33 @@ SERIAL_LIMIT = 200
 
 
 @functools.cache
-def renderer_version(fast: bool) -> str:
-    """Everything a rendered body depends on besides its source: library versions and this module's code."""
+def renderer_version(base_path: str, fast: bool) -> str:
+    """Everything a rendered body depends on besides its source: the site's path, library versions and this code."""
     names = ("markdown-it-py", "mdit-py-plugins", "pygments", "nh3", "python-slugify") + (("markdown-it-pyrs",) if fast else ())
     code = b"".join(Path(module.__file__).read_bytes() for module in (sys.modules[__name__], fast_markdown))
-    return ";".join([f"{name}={metadata.version(name)}" for name in names] + [hashlib.sha256(code).hexdigest()])
+    return ";".join([base_path] + [f"{name}={metadata.version(name)}" for name in names] + [hashlib.sha256(code).hexdigest()])
 
 
-def render_many(kind: str, sources: list[str], jobs: int, fast: bool = False) -> list:
+def render_many(kind: str, sources: list[str], jobs: int, base_path: str = "/", fast: bool = False) -> list:
     """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off.
 
     A small site renders in this process: starting workers costs more than it saves."""
     if jobs <= 1 or len(sources) < SERIAL_LIMIT:
-        return _render_chunk(kind, fast, sources)
+        return _render_chunk(kind, base_path, fast, sources)
     size = max(16, len(sources) // (jobs * 4))
     chunks = [sources[start : start + size] for start in range(0, len(sources), size)]
     fork = "fork" in multiprocessing.get_all_start_methods()
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else None)) as pool:
-        return [body for chunk in pool.map(_render_chunk, itertools.repeat(kind), itertools.repeat(fast), chunks)
-                for body in chunk]
+        work = pool.map(_render_chunk, itertools.repeat(kind), itertools.repeat(base_path), itertools.repeat(fast), chunks)
+        return [body for chunk in work for body in chunk]
 
 
 @functools.cache
-def _process_renderer(fast: bool) -> MarkdownRenderer:
-    return MarkdownRenderer(fast)
+def _process_renderer(base_path: str, fast: bool) -> MarkdownRenderer:
+    return MarkdownRenderer(base_path, fast)
 
 
-def _render_chunk(kind: str, fast: bool, sources: list[str]) -> list:
-    renderer = _process_renderer(fast)
+def _render_chunk(kind: str, base_path: str, fast: bool, sources: list[str]) -> list:
+    renderer = _process_renderer(base_path, fast)
     render = renderer.post if kind == "post" else renderer.comment
     return [render(source) for source in sources]

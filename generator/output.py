@@ -41,6 +41,7 @@ class Staging:
         self.written: set[str] = set()
         self.changed: list[str] = []
         _check_ownership(out_dir)
+        self.existed = out_dir.exists()
         if self.stage.exists():
             shutil.rmtree(self.stage)
 
@@ -85,9 +86,11 @@ class Staging:
         return WriteReport(len(self.written), len(self.changed), removed, feeds)
 
     def abort(self) -> None:
-        """Forget the staged files; the output folder stays as it was."""
+        """Forget the staged files; the output folder stays as it was (or absent, if it was)."""
         if self.stage.exists():
             shutil.rmtree(self.stage)
+        if not self.existed and self.out.is_dir() and not any(self.out.iterdir()):
+            self.out.rmdir()
 
     def _remove_stale(self) -> int:
         removed = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,10 @@ class Rendered:
     comments: Mapping[str, str]
 
     def teaser(self, entry: Entry) -> Teaser:
+        """The excerpt rule: text before <!--more-->, else the post's `summary`, else the first paragraph."""
         body = self.bodies[entry.post.source]
+        if entry.post.summary and not body.more:
+            return Teaser(entry, f"<p>{escape(entry.post.summary)}</p>", True)
         return Teaser(entry, body.summary_html, body.more or body.summary_html != body.html.strip())
 
 
@@ -127,7 +131,7 @@ class PageRenderer:
     def _description(self, entry: Entry) -> str:
         if entry.post.summary:
             return entry.post.summary
-        text = re.sub(r"<[^>]+>", "", self.rendered.bodies[entry.post.source].summary_html)
+        text = html.unescape(re.sub(r"<[^>]+>", "", self.rendered.bodies[entry.post.source].summary_html))
         return " ".join(text.split())[:300]
 
 

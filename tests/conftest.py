@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from generator.build import BuildResult, build
+from generator.errors import SiteError
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -79,3 +80,10 @@ class SiteFolder:
 @pytest.fixture
 def site(tmp_path: Path) -> SiteFolder:
     return SiteFolder(tmp_path / "site")
+
+
+def build_problems(site: SiteFolder, **options) -> list[str]:
+    """Build a site that must fail, returning its problems as the CLI prints them."""
+    with pytest.raises(SiteError) as failure:
+        site.build(**options)
+    return [str(problem) for problem in failure.value.problems]

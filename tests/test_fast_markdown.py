@@ -58,6 +58,14 @@ def test_comments_render_and_sanitise_the_same(renderers, source: str):
     assert fast.comment(source) == reference.comment(source)
 
 
+def test_a_site_under_a_path_moves_root_links_the_same_way():
+    source = "See [about](/about/), ![logo](/logo.png), [ref] and [far](//cdn.example.com/x).\n\n[ref]: /ref/\n\n## Head\n"
+    reference, fast = MarkdownRenderer("/blog/"), MarkdownRenderer("/blog/", fast=True)
+    assert fast.post(source) == reference.post(source)
+    assert 'href="/blog/about/"' in reference.post(source).html
+    assert fast.fast.post("[far](//cdn.example.com/x) and [rel](x/)\n") is not None
+
+
 def test_the_benchmark_corpus_renders_the_same_and_mostly_on_the_fast_path(renderers):
     reference, fast = renderers
     posts, comments = corpus(120)
