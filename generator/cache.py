@@ -114,6 +114,7 @@ class BuildCache:
         self._used: set[str] = set()
         self._new: dict[str, Any] = {}
         self._keys: dict[tuple[str, str], str] = {}
+        self._kept: set[tuple[str, str]] = set()
         self._connection: sqlite3.Connection | None = None
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -170,39 +171,38 @@ class BuildCache:
             except OSError:
                 stat = None
             if stat is not None and stat.st_size == stamp.size and stat.st_mtime_ns == stamp.mtime_ns:
+                self._kept.add((str(out), rel))
                 return KEEP
+        self._kept.discard((str(out), rel))
         return produce()
 
     def committed(self, out: Path, written: Iterable[str]) -> None:
         """Record the files of a successful build as they now are on disk, then save everything."""
         self._load_stamps()
         folder = str(out)
-        self.stamps = {k: v for k, v in self.stamps.items() if k[0] != folder}
+        before = {k: v for k, v in self.stamps.items() if k[0] == folder}
+        after = {(folder, rel): before[(folder, rel)] for rel in written if (folder, rel) in self._kept}
         for rel in written:
             key = self._keys.get((folder, rel))
-            if key is not None:
+            if key is not None and (folder, rel) not in after:
                 stat = (out / rel).stat()
-                self.stamps[(folder, rel)] = OutputStamp(key, stat.st_size, stat.st_mtime_ns)
+                after[(folder, rel)] = OutputStamp(key, stat.st_size, stat.st_mtime_ns)
+        self.stamps = {k: v for k, v in self.stamps.items() if k[0] != folder} | after
         self.values = {k: v for k, v in self.values.items() if k in self._used}
-        self._save(folder)
-        self._used, self._new, self._keys = set(), {}, {}
-
-    def abandoned(self) -> None:
-        """Forget what a failed build computed about outputs (its values stay valid and are kept)."""
-        self._keys = {}
+        self._save([k for k in before if k not in after], {k: v for k, v in after.items() if before.get(k) != v})
+        self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
 
     def _db(self) -> sqlite3.Connection:
         assert self.path is not None
         if self._connection is not None:
             return self._connection
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = self._connection = sqlite3.connect(self.path)
-        connection.executescript(
-            "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);"
-            "CREATE TABLE IF NOT EXISTS stamps (folder TEXT, rel TEXT, key TEXT, size INTEGER, mtime INTEGER,"
-            " PRIMARY KEY (folder, rel));"
-        )
-        return connection
+        try:
+            self._connection = _open(self.path)
+        except sqlite3.DatabaseError:
+            self.path.unlink()
+            self._connection = _open(self.path)
+        return self._connection
 
     def _load_stamps(self) -> None:
         if self._loaded:
@@ -215,7 +215,7 @@ class BuildCache:
             for folder, rel, key, size, mtime in db.execute("SELECT folder, rel, key, size, mtime FROM stamps"):
                 self.stamps[(folder, rel)] = OutputStamp(key, size, mtime)
 
-    def _save(self, folder: str) -> None:
+    def _save(self, gone: list[tuple[str, str]], changed: dict[tuple[str, str], OutputStamp]) -> None:
         if self.path is None:
             return
         db = self._db()
@@ -226,9 +226,20 @@ class BuildCache:
             db.execute("DELETE FROM used")
             db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
             db.execute("DELETE FROM memo WHERE key NOT IN (SELECT key FROM used)")
-            db.execute("DELETE FROM stamps WHERE folder = ?", (folder,))
-            db.executemany("INSERT INTO stamps VALUES (?, ?, ?, ?, ?)",
-                           ((f, rel, s.key, s.size, s.mtime_ns) for (f, rel), s in self.stamps.items() if f == folder))
+            db.executemany("DELETE FROM stamps WHERE folder = ? AND rel = ?", gone)
+            db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)",
+                           ((f, rel, s.key, s.size, s.mtime_ns) for (f, rel), s in changed.items()))
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The cache database; a damaged file raises DatabaseError, and the caller starts afresh."""
+    connection = sqlite3.connect(path, timeout=30)
+    connection.executescript(
+        "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);"
+        "CREATE TABLE IF NOT EXISTS stamps (folder TEXT, rel TEXT, key TEXT, size INTEGER, mtime INTEGER,"
+        " PRIMARY KEY (folder, rel));"
+    )
+    return connection
 
 
 def cached(cache: BuildCache, kind: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -274,7 +285,7 @@ def theme_version(folders: Iterable[Path]) -> str:
     return digest(*parts)
 
 
-SITE_PARTS_EVERY_PAGE_MAY_READ = frozenset({"config", "drafts_shown", "nav_pages"})
+SITE_PARTS_EVERY_PAGE_MAY_READ = frozenset({"config", "drafts_shown"})
 
 
 def templates_reading_site(environment: jinja2.Environment) -> frozenset[str]:

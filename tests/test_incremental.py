@@ -6,12 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.build import build
-from generator.cache import BuildCache
+from generator.cache import CACHE_DIR, BuildCache
+from generator.cli import main
 from generator.errors import SiteError
+from generator.markdown import SERIAL_LIMIT, render_many
 from generator.theme import default_theme_dir
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 
@@ -154,3 +157,27 @@ def test_a_failed_build_keeps_the_previous_output_and_the_cache_stays_right(site
     site.post("2026-01-16-two", "Fixed.")
     site.build(cache=cache)
     assert site.files() == clean_build(site.root, site.root / "clean")
+
+
+def test_a_damaged_cache_file_is_replaced_and_the_build_is_right(site: SiteFolder):
+    site.post("2026-01-15-one", "Body.")
+    site.build()
+    (site.root / CACHE_DIR / "cache.sqlite").write_bytes(b"this is not a database" * 100)
+    site.post("2026-01-15-one", "Edited body.")
+    site.build()
+    assert site.files() == clean_build(site.root, site.root / "clean")
+
+
+def test_markdown_rendered_over_a_process_pool_equals_rendering_in_process():
+    sources = [f"## Part {n}\n\nText *{n}* with `code` and a [link](/x/{n}/).\n" for n in range(SERIAL_LIMIT + 10)]
+    assert render_many("post", sources, jobs=2) == render_many("post", sources, jobs=1)
+
+
+def test_build_options_profile_jobs_and_no_cache(site: SiteFolder):
+    site.post("2026-01-15-one", "Body.")
+    result = CliRunner().invoke(main, ["build", "--site", str(site.root), "--no-cache", "--jobs", "1", "--profile"])
+    assert result.exit_code == 0, result.output
+    assert "rendering Markdown" in result.output and "%" in result.output
+    assert not (site.root / CACHE_DIR).exists()
+    assert CliRunner().invoke(main, ["build", "--site", str(site.root)]).exit_code == 0
+    assert (site.root / CACHE_DIR / "cache.sqlite").is_file()
