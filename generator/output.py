@@ -94,9 +94,9 @@ class Staging:
 
     def _remove_stale(self) -> int:
         removed = 0
-        for folder, folders, files in os.walk(self.out, topdown=False):
-            prefix = Path(folder).relative_to(self.out).as_posix() + "/"
-            prefix = "" if prefix == "./" else prefix
+        root = str(self.out)
+        for folder, folders, files in os.walk(root, topdown=False):
+            prefix = folder[len(root) + 1 :].replace(os.sep, "/") + "/" if folder != root else ""
             links = [name for name in folders if os.path.islink(os.path.join(folder, name))]
             for name in files + links:
                 rel = prefix + name
