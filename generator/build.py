@@ -19,10 +19,13 @@ from generator.errors import Problem, SiteError, error
 from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
 from generator.frontmatter import parse_document
+from generator.localise import LocalDates
 from generator.markdown import pygments_css, render_many, renderer_version
+from generator.metadata import humans_txt
 from generator.output import Staging, Unchanged, WriteReport
 from generator.profile import Stopwatch
 from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap
+from generator.search import INDEX_PATH, search_index
 from generator.site import Site, assemble_site
 from generator.theme import Theme, load_theme
 
@@ -121,6 +124,9 @@ def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2
     yield from all_feeds(site, rendered, memo)
     yield "sitemap.xml", sitemap(site)
     yield "robots.txt", robots(site)
+    yield INDEX_PATH, search_index(site, rendered.bodies, LocalDates(site.config))
+    if site.config.humans_txt:
+        yield "humans.txt", humans_txt(site)
     yield "theme/pygments.css", pygments_css().encode("utf-8")
     for rel, path in theme.static_files().items():
         yield f"theme/{rel}", path.read_bytes()

@@ -16,6 +16,7 @@ folder. Nothing is saved until a build has succeeded.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -258,7 +259,7 @@ def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environm
     @functools.cache
     def shared() -> str | None:
         plain_globals = {k: v for k, v in environment.globals.items() if k != "site" and not callable(v)}
-        return fingerprint((code_version(), themed, site.config, site.drafts_shown, plain_globals))
+        return fingerprint((code_version(), themed, site.config, site.drafts_shown, plain_globals, site_outline(site)))
 
     def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
         extra = fingerprints.of(site) if template in whole_site else ""
@@ -266,6 +267,15 @@ def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environm
         return cache.output(out, rel, key, produce)
 
     return memo
+
+
+def site_outline(site: Site) -> tuple:
+    """Every post's and page's metadata, without bodies or comments.
+
+    Theme helpers (related posts, page metadata) may read any post's title, date, tags or URL, so
+    every page depends on this outline; only a post's own body and comments stay local to it."""
+    return (tuple((dataclasses.replace(e.post, body=""), e.url, e.status, e.older, e.newer) for e in site.entries),
+            tuple((dataclasses.replace(p.page, body=""), p.url, p.status) for p in site.pages))
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from typing import Iterable, NoReturn
 import click
 
 from generator.build import build as run_build
+from generator.content import COMMENT_TYPES
 from generator.errors import Problem, SiteError
 from generator.check import check_site, next_scheduled, text_report
 from generator.check import explain as explain_footer
@@ -18,6 +19,7 @@ from generator.new import NewDocument
 from generator.new import create as create_document
 from generator.progress import BuildProgress
 from generator.serve import PreviewOptions, run_preview
+from generator.moderate import NewComment, add_comment
 
 site_option = click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -157,3 +159,30 @@ def check(site_dir: Path, strict: bool, output_format: str, explain: str | None)
         for line, colour in text_report(report):
             click.secho(line, fg=colour)
     sys.exit(1 if report.failed(strict) else 0)
+
+
+# --- comment moderation (issue 3) ---
+@main.group()
+def comment() -> None:
+    """Moderate responses: each is a file under content/comments/<post-slug>/."""
+
+
+@comment.command("add")
+@site_option
+@click.argument("post_slug")
+@click.option("--author", required=True, help="The commenter's name, or the linking page's title for a ping.")
+@click.option("--url", help="The commenter's website, or the linking page (http/https only).")
+@click.option("--email", help="Kept in the file for the moderator; never published.")
+@click.option("--type", "kind", type=click.Choice(COMMENT_TYPES), default="comment", show_default=True)
+@click.option("--in-reply-to", help="File name (without .md) of the comment this one answers.")
+@click.option("--date", "when", help="When it was written: YYYY-MM-DD HH:MM[+HH:MM] (default: now).")
+def comment_add(site_dir: Path, post_slug: str, author: str, url: str | None, email: str | None, kind: str,
+                in_reply_to: str | None, when: str | None) -> None:
+    """Add a response to POST_SLUG, reading its Markdown body from standard input."""
+    new = NewComment(post_slug, author, sys.stdin.read(), kind, url, email, in_reply_to, when)
+    try:
+        path = add_comment(site_dir, new, now_utc())
+    except SiteError as exc:
+        print_problems(exc.problems)
+        sys.exit(1)
+    click.echo(f"Wrote {path}")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import parse_pattern
 
 from generator.errors import Problem, SiteError, error, raise_if_errors, unknown_key
 from generator.frontmatter import load_yaml_mapping, normalise_text
@@ -60,6 +65,15 @@ class PolicySettings:
 
 
 @dataclass(frozen=True)
+class ShareSettings:
+    """Plain share links under posts (no third-party script); `drafts` also shows them on previews."""
+
+    links: tuple[str, ...] = ("mastodon", "linkedin", "bluesky", "email")
+    mastodon: str = "mastodon.social"
+    drafts: bool = False
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """Everything site.yaml says, typed and defaulted; `root` is the site folder."""
 
@@ -80,6 +94,9 @@ class SiteConfig:
     feeds: FeedSettings = FeedSettings()
     comments: CommentSettings = CommentSettings()
     policy: PolicySettings = PolicySettings()
+    date_format: str = "long"
+    share: ShareSettings = ShareSettings()
+    humans_txt: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -111,6 +128,7 @@ TOP_LEVEL = {
     "paginate": _INT, "output_dir": _STR, "permalink": _STR, "default_author": _STR,
     "authors": _SECTION, "categories": _SECTION, "disclaimer": _SECTION, "theme": _STR,
     "feeds": _SECTION, "comments": _SECTION, "policy": _SECTION,
+    "date_format": _STR, "share": _SECTION, "humans_txt": _BOOL,
 }
 AUTHOR_KEYS = {"name": _STR, "employer": _STR, "url": _STR, "bio": _STR, "disclaimer": _BOOL}
 CATEGORY_KEYS = {"disclaimer": _BOOL, "description": _STR}
@@ -118,6 +136,9 @@ DISCLAIMER_KEYS = {"text": _STR, "default": _BOOL}
 FEED_KEYS = {"limit": _INT}
 COMMENT_KEYS = {"reply": _STR, "close_after_days": _INT}
 POLICY_KEYS = {"require_disclaimer_for": _STR_LIST, "flag_terms": _STR_LIST}
+SHARE_KEYS = {"links": _STR_LIST, "mastodon": _STR, "drafts": _BOOL}
+SHARE_NETWORKS = ("mastodon", "linkedin", "bluesky", "email")
+DATE_STYLES = ("short", "medium", "long", "full")
 PERMALINK_FIELDS = ("{year}", "{month}", "{day}", "{slug}", "{category}", "{author}")
 
 
@@ -185,9 +206,11 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Problem]]:
         feeds=FeedSettings(**reader.section(top.pop("feeds", None), FEED_KEYS, "feeds.")),
         comments=CommentSettings(**reader.section(top.pop("comments", None), COMMENT_KEYS, "comments.")),
         policy=PolicySettings(**{k: tuple(v) for k, v in reader.section(top.pop("policy", None), POLICY_KEYS, "policy.").items()}),
+        share=_share(reader, top.pop("share", None)),
         **top,
     )
     _check_values(reader, config)
+    _check_locale(reader, config)
     raise_if_errors(reader.problems)
     return config, reader.problems
 
@@ -196,6 +219,39 @@ def _author(reader: _Reader, key: str, value: Any) -> Author:
     fields = reader.section(value, AUTHOR_KEYS, f"authors.{key}.")
     fields.setdefault("name", key)
     return Author(key=key, **fields)
+
+
+def _share(reader: _Reader, value: Any) -> ShareSettings:
+    fields = reader.section(value, SHARE_KEYS, "share.")
+    if "links" in fields:
+        unknown = [name for name in fields["links"] if name not in SHARE_NETWORKS]
+        if unknown:
+            reader.fail("share.links", f"'share.links' may only name {', '.join(SHARE_NETWORKS)}, not {', '.join(unknown)}")
+        fields["links"] = tuple(dict.fromkeys(name for name in fields["links"] if name in SHARE_NETWORKS))
+    mastodon = fields.get("mastodon")
+    if mastodon is not None and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", mastodon, re.IGNORECASE):
+        reader.fail("share.mastodon", f"'share.mastodon' must be a server's host name such as 'mastodon.social', not {mastodon!r}")
+        fields.pop("mastodon")
+    return ShareSettings(**fields)
+
+
+def _check_locale(reader: _Reader, config: SiteConfig) -> None:
+    """Dates are written with Babel, so the language and date format must be ones it understands."""
+    try:
+        Locale.parse(config.language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        reader.fail("language", f"unknown language {config.language!r} (use a code such as 'en', 'fr' or 'en-GB')")
+    if config.date_format not in DATE_STYLES and not _is_date_pattern(config.date_format):
+        reader.fail("date_format", f"'date_format' must be one of {', '.join(DATE_STYLES)} or a date pattern such as 'd MMMM y'")
+
+
+def _is_date_pattern(text: str) -> bool:
+    """A CLDR pattern with a day, month or year field that Babel can actually apply."""
+    try:
+        parse_pattern(text).apply(datetime(2000, 1, 2, tzinfo=timezone.utc), Locale("en"))
+    except (ValueError, KeyError, AttributeError, IndexError):
+        return False
+    return bool(re.search(r"[dMyLE]", text))
 
 
 def _check_values(reader: _Reader, config: SiteConfig) -> None:

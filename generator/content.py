@@ -58,6 +58,7 @@ class Page:
     draft: bool = False
     summary: str | None = None
     aliases: tuple[str, ...] = ()
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Content:
 
 POST_KEYS = ("title", "date", "author", "category", "tags", "summary", "updated", "slug", "draft",
              "disclaimer", "comments", "id", "aliases", "pinned")
-PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases")
+PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases", "updated")
 COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
 
 
@@ -257,12 +258,15 @@ def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, l
     if comments not in (None, "open", "closed"):
         f.fail("comments", f"'comments' must be 'open' or 'closed', not {comments!r}")
         comments = None
+    feed_id = f.text("id")
+    if feed_id and any(c.isspace() for c in feed_id):
+        f.fail("id", f"'id' must not contain spaces: {feed_id!r} (feed readers compare IDs character by character)")
     post = Post(
         source=doc.path, title=title or "", date=moment or datetime.min, author=author or "",
         category=_category(f, config), slug=f.slug(path.stem),
         body=doc.body, body_line=doc.body_line, tags=f.text_list("tags"), summary=f.text("summary"),
         updated=f.moment("updated"), draft=f.flag("draft"), disclaimer=disclaimer, comments=comments,
-        id=f.text("id"), aliases=f.text_list("aliases"), pinned=f.flag("pinned"),
+        id=feed_id, aliases=f.text_list("aliases"), pinned=f.flag("pinned"),
     )
     return _result(post, f)
 
@@ -289,9 +293,18 @@ def _page(config: SiteConfig, doc: Document, path: Path) -> tuple[Page | None, l
     page = Page(
         source=doc.path, title=f.text("title", required=True) or "", slug=f.slug(path.stem), body=doc.body,
         body_line=doc.body_line, order=f.integer("order"), nav=f.flag("nav", True), draft=f.flag("draft"),
-        summary=f.text("summary"), aliases=f.text_list("aliases"),
+        summary=f.text("summary"), aliases=f.text_list("aliases"), updated=f.moment("updated"),
     )
     return _result(page, f)
+
+
+def read_comment(config: SiteConfig, path: Path, data: bytes) -> tuple[Comment | None, list[Problem]]:
+    """Parse one comment file exactly as a build would, so a tool can check a comment before writing it."""
+    try:
+        document = parse_document(path.relative_to(config.root).as_posix(), data)
+    except SiteError as exc:
+        return None, list(exc.problems)
+    return _comment(config, document, path)
 
 
 def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | None, list[Problem]]:
@@ -302,10 +315,15 @@ def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | N
     kind = f.text("type", default="comment")
     if kind not in COMMENT_TYPES:
         f.fail("type", f"'type' must be one of {', '.join(COMMENT_TYPES)}, not {kind!r}")
+    if kind in ("pingback", "trackback") and doc.meta.get("in_reply_to") is not None:
+        f.fail("in_reply_to", f"a {kind} cannot reply to a comment: remove 'in_reply_to'")
+    url = f.web_url("url")
+    if kind in ("pingback", "trackback") and url is None:
+        f.fail("url", f"a {kind} needs the 'url' of the page that links here")
     comment = Comment(
         source=doc.path, post_slug=post_folder, key=path.stem, author=f.text("author", required=True) or "",
         date=f.moment("date", required=True) or datetime.min, body=doc.body, body_line=doc.body_line,
-        type=kind or "comment", url=f.web_url("url"), email=f.text("email"), in_reply_to=f.text("in_reply_to"),
+        type=kind or "comment", url=url, email=f.text("email"), in_reply_to=f.text("in_reply_to"),
         line_of_reply=doc.line_of("in_reply_to"),
     )
     return _result(comment, f)

@@ -13,12 +13,16 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedGenerator
 
 from generator import __version__
+from generator.config import SiteConfig
 from generator.content import Comment
 from generator.render import Memo, Rendered, no_memo
-from generator.site import Entry, FeedLink, Site, absolute, comment_feed_id, feed_links
+from generator.site import (
+    ARCHIVE_FEED_NAMES, RSS_TYPE, Entry, FeedLink, Site, absolute, archive_feed_links, comment_feed_id, site_feed_links,
+)
 
-URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster|cite)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster|cite|srcset)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+RESPONSE_VERBS = {"comment": "Comment by", "pingback": "Pingback from", "trackback": "Trackback from"}
 
 
 @dataclass(frozen=True)
@@ -35,12 +39,35 @@ class FeedItem:
     content_html: str
     summary_html: str | None
     categories: tuple[str, ...] = ()
-    permalink_id: bool = False
+    comments_url: str | None = None
 
 
-def absolutize(html: str, page_url: str) -> str:
-    """Resolve every relative link and image in `html` against the page it comes from."""
-    return URL_ATTRIBUTE.sub(lambda m: f"{m.group(1)}{m.group(2)}{urljoin(page_url, m.group(3).strip())}{m.group(2)}", html)
+@dataclass(frozen=True)
+class FeedPage:
+    """What one feed is about: its links (Atom and RSS), description and the page it mirrors."""
+
+    links: tuple[FeedLink, ...]
+    subtitle: str
+    page_url: str
+    fallback_date: datetime = EMPTY_FEED_DATE
+
+
+def absolutize(html: str, page_link: str) -> str:
+    """Make every link and image in `html` absolute, exactly as a browser on the page would resolve it,
+    since feed readers show the HTML away from the site (Markdown links are already under base_url's path)."""
+    def resolve(url: str) -> str:
+        return urljoin(page_link, url.strip())
+
+    def rewrite(match: re.Match) -> str:
+        attribute, quote_mark, value = match.groups()
+        if attribute.strip().lower().startswith("srcset"):
+            candidates = (part.strip().split(maxsplit=1) for part in value.split(",") if part.strip())
+            value = ", ".join(" ".join([resolve(c[0])] + c[1:]) for c in candidates)
+        else:
+            value = resolve(value)
+        return f"{attribute}{quote_mark}{value}{quote_mark}"
+
+    return URL_ATTRIBUTE.sub(rewrite, html)
 
 
 def footer_html(entry: Entry) -> str:
@@ -51,96 +78,102 @@ def footer_html(entry: Entry) -> str:
 
 
 def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo) -> Iterator[tuple[str, bytes]]:
-    """Site, category, author and tag feeds of posts; site-wide and per-post feeds of comments."""
-    _write = functools.partial(_write_memo, memo)
-    made: dict[int, FeedItem] = {}
+    """Site, category, author and tag feeds of posts; site-wide and per-post feeds of comments.
 
-    def _post_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
-        if id(entry) not in made:
-            made[id(entry)] = _feed_item(site, entry, rendered)
-        return made[id(entry)]
-
+    `memo` may skip writing a feed whose inputs are unchanged (see generator/cache.py)."""
     config = site.config
     limit = config.feeds.limit
-    yield from _write(site, feed_links(config.title, ""), config.tagline or config.title,
-                      [_post_item(site, e, rendered) for e in site.entries[:limit]], "")
-    for kind in ("category", "author", "tag"):
+    site_links = site_feed_links(config)
+    newest_post = max((e.updated for e in site.entries), default=EMPTY_FEED_DATE)
+    _write = functools.partial(_write_memo, memo=memo)
+    made: dict[int, FeedItem] = {}
+
+    def posts(entries: Iterable[Entry]) -> list[FeedItem]:
+        for entry in list(entries)[:limit]:
+            if id(entry) not in made:
+                made[id(entry)] = _post_item(site, entry, rendered)
+        return [made[id(entry)] for entry in list(entries)[:limit]]
+
+    yield from _write(site, FeedPage(site_links[:2], config.tagline or config.title, ""), posts(site.entries))
+    for kind, name in ARCHIVE_FEED_NAMES.items():
         for archive in site.archives[kind]:
-            items = [_post_item(site, e, rendered) for e in archive.entries[:limit]]
-            yield from _write(site, feed_links(f"{config.title}: {archive.name}", archive.url),
-                              archive.description or f"Posts filed under {archive.name}", items, archive.url)
-    yield from _write(site, feed_links(f"Comments on {config.title}", "comments/"), f"Responses to posts on {config.title}",
-                      [_comment_item(site, e, c, rendered) for e, c in site.comments[:limit]], "")
+            page = FeedPage(archive_feed_links(config, kind, archive.name, archive.url),
+                            archive.description or f"{config.title}: {name.format(archive.name)}", archive.url)
+            yield from _write(site, page, posts(archive.entries))
+    comments = [_comment_item(site, entry, comment, rendered) for entry, comment in site.comments[:limit]]
+    yield from _write(site, FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post), comments)
     for entry in site.entries:
         if entry.has_comment_feed:
             items = [_comment_item(site, entry, c, rendered) for c in reversed(entry.comments)]
-            yield from _write(site, feed_links(f"Comments on {entry.post.title}", entry.url + "comments/"),
-                              f"Responses to {entry.post.title}", items, entry.url, fallback=entry.post.date)
+            page = FeedPage(entry.comment_feeds, f"Responses to {entry.post.title}", entry.url, entry.post.date)
+            yield from _write(site, page, items)
 
 
-def _feed_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
+def _post_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
     link = absolute(site.config, entry.url)
     body = rendered.bodies[entry.post.source]
+    summary = escape(entry.post.summary) if entry.post.summary else absolutize(body.summary_html, link)
     return FeedItem(
         id=entry.feed_id, title=entry.post.title, link=link, published=entry.post.date, updated=entry.updated,
         author=entry.author.name, author_url=entry.author.url,
-        content_html=absolutize(body.html, link) + footer_html(entry),
-        summary_html=escape(entry.post.summary) if entry.post.summary else absolutize(body.summary_html, link) or None,
-        categories=(entry.category.title,) + tuple(t.title for t in entry.tags),
-        permalink_id=False,
+        content_html=absolutize(body.html, link) + footer_html(entry), summary_html=summary or None,
+        categories=(entry.category.title,) + tuple(t.title for t in entry.tags), comments_url=f"{link}#responses",
     )
 
 
 def _comment_item(site: Site, entry: Entry, comment: Comment, rendered: Rendered) -> FeedItem:
     post_link = absolute(site.config, entry.url)
-    verb = {"comment": "Comment by", "pingback": "Pingback from", "trackback": "Trackback from"}[comment.type]
     return FeedItem(
-        id=comment_feed_id(site.config, entry, comment), title=f"{verb} {comment.author} on {entry.post.title}",
+        id=comment_feed_id(entry, comment), title=f"{RESPONSE_VERBS[comment.type]} {comment.author} on {entry.post.title}",
         link=f"{post_link}#{comment.anchor}", published=comment.date, updated=comment.date,
         author=comment.author, author_url=comment.url,
         content_html=absolutize(rendered.comments[comment.source], post_link), summary_html=None,
     )
 
 
-def _write_memo(memo: Memo, site: Site, links: tuple[FeedLink, FeedLink], subtitle: str, items: list[FeedItem],
-                page_url: str, fallback: datetime = EMPTY_FEED_DATE) -> Iterable[tuple[str, bytes]]:
-    atom, rss = links
-    newest = max((item.updated for item in items), default=fallback)
-    inputs = (links, subtitle, items, page_url, newest)
-    yield atom.url, memo(atom.url, "atom", inputs, lambda: _generator(site, atom, subtitle, items, page_url, newest, rss=False).atom_str(pretty=True))
-    yield rss.url, memo(rss.url, "rss", inputs, lambda: _generator(site, rss, subtitle, items, page_url, newest, rss=True).rss_str(pretty=True))
+def _write_memo(site: Site, page: FeedPage, items: list[FeedItem], memo: Memo) -> Iterable[tuple[str, bytes]]:
+    """Both formats of one feed; its date is its newest entry's, so an unchanged site gives unchanged bytes."""
+    newest = max((item.updated for item in items), default=page.fallback_date)
+    for link in page.links:
+        def produce(link: FeedLink = link) -> bytes:
+            feed = _generator(site.config, link, page, items, newest)
+            return feed.rss_str(pretty=True) if link.type == RSS_TYPE else feed.atom_str(pretty=True)
+
+        yield link.url, memo(link.url, link.type, (page, items, newest), produce)
 
 
-def _generator(site: Site, link: FeedLink, subtitle: str, items: list[FeedItem], page_url: str, newest: datetime,
-               rss: bool) -> FeedGenerator:
-    config = site.config
+def _generator(config: SiteConfig, link: FeedLink, page: FeedPage, items: list[FeedItem], newest: datetime) -> FeedGenerator:
     feed = FeedGenerator()
     feed.load_extension("dc", atom=False, rss=True)
     self_url = absolute(config, link.url)
     feed.id(self_url)
-    feed.title(link.title.removesuffix(" (Atom)").removesuffix(" (RSS)"))
-    feed.subtitle(subtitle)
+    feed.title(link.name)
+    feed.subtitle(page.subtitle)
     feed.language(config.language)
     feed.generator("deskpress", __version__)
-    feed.link(href=absolute(config, page_url), rel="alternate")
     feed.link(href=self_url, rel="self", type=link.type)
+    feed.link(href=absolute(config, page.page_url), rel="alternate", type="text/html")
     feed.updated(newest)
     feed.lastBuildDate(newest)
     for item in items:
-        entry = feed.add_entry(order="append")
-        entry.id(item.id)
-        entry.guid(item.id, permalink=item.permalink_id)
-        entry.title(item.title)
-        entry.link(href=item.link, rel="alternate")
-        entry.published(item.published)
-        entry.updated(item.updated)
-        if rss:
-            entry.dc.dc_creator(item.author)
-        else:
-            entry.author({"name": item.author, **({"uri": item.author_url} if item.author_url else {})})
-        entry.content(item.content_html, type="CDATA" if rss else "html")
-        if item.summary_html:
-            entry.summary(item.summary_html, type="html")
-        for category in item.categories:
-            entry.category(term=category)
+        _add_entry(feed, item)
     return feed
+
+
+def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
+    entry = feed.add_entry(order="append")
+    entry.id(item.id)
+    entry.guid(item.id, permalink=False)
+    entry.title(item.title)
+    entry.link(href=item.link, rel="alternate", type="text/html")
+    entry.published(item.published)
+    entry.updated(item.updated)
+    entry.dc.dc_creator(item.author)
+    entry.author({"name": item.author, **({"uri": item.author_url} if item.author_url else {})})
+    entry.content(item.content_html, type="html")
+    if item.summary_html:
+        entry.summary(item.summary_html, type="html")
+    for category in item.categories:
+        entry.category(term=category)
+    if item.comments_url:
+        entry.comments(item.comments_url)

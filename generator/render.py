@@ -12,10 +12,13 @@ from xml.sax.saxutils import escape
 
 import jinja2
 
+from generator.localise import LocalDates
 from generator.markdown import RenderedBody
+from generator.metadata import listing_lastmods
+from generator.presentation import ThemeHelpers
 from generator.site import (
     ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, FeedLink, Link, ListingPage, PageEntry, Site, absolute,
-    feed_links, href, output_path, paginate,
+    archive_feed_links, href, output_path, paginate, site_feed_links,
 )
 
 ARCHIVE_HEADINGS = {"category": "Posts in {}", "tag": "Posts tagged {}", "author": "Posts by {}",
@@ -68,16 +71,16 @@ class PageRenderer:
             archive_index=ARCHIVE_INDEX, archive_plural=ARCHIVE_PLURAL,
         )
         self.env.filters.update(date=self.long_date, time=self.clock_time, iso=self.iso)
-        self.site_feeds = feed_links(config.title, "")
+        self.dates = LocalDates(config)
+        self.env.globals.update(ThemeHelpers(site, rendered.bodies, self.dates).template_globals())
+        self.site_feeds = site_feed_links(config)
         self.nav = [Link(p.page.title, p.url) for p in site.nav_pages]
 
     def long_date(self, moment: datetime) -> str:
-        local = moment.astimezone(self.site.config.tz)
-        return f"{local:%B} {local.day}, {local.year}"
+        return self.dates.date(moment)
 
     def clock_time(self, moment: datetime) -> str:
-        local = moment.astimezone(self.site.config.tz)
-        return f"{local.hour % 12 or 12}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+        return self.dates.time(moment)
 
     def iso(self, moment: datetime) -> str:
         return moment.astimezone(self.site.config.tz).isoformat()
@@ -103,15 +106,15 @@ class PageRenderer:
             for archive in archives:
                 yield from self.listing(archive.entries, archive.url, ARCHIVE_HEADINGS[kind].format(archive.name), archive)
             yield self.page("archive_index.html", ARCHIVE_INDEX[kind], ARCHIVE_PLURAL[kind], kind=kind, archives=archives)
+        yield self.page("search.html", "search/", "Search")
         yield self.page("404.html", "404.html", "Page not found")
 
     def post(self, entry: Entry) -> tuple[str, bytes]:
-        feeds = feed_links(f"Comments on {entry.post.title}", entry.url + "comments/") if entry.has_comment_feed else ()
         return self.page(
-            "post.html", entry.url, entry.post.title, feeds, entry=entry,
+            "post.html", entry.url, entry.post.title, entry.comment_feeds, entry=entry,
             body_html=self.rendered.bodies[entry.post.source].html,
             comment_html={c.source: self.rendered.comments[c.source] for c in entry.comments},
-            comment_feed=feeds[1] if feeds else None, description=self._description(entry),
+            description=self._description(entry),
             reply=reply_target(self.site, entry),
         )
 
@@ -121,7 +124,7 @@ class PageRenderer:
                          description=page.page.summary or self.site.config.tagline)
 
     def listing(self, entries: tuple[Entry, ...], url: str, heading: str, archive: Archive | None) -> Iterator[tuple[str, bytes]]:
-        feeds = feed_links(f"{self.site.config.title}: {heading}", url) if archive and archive.kind != "month" else ()
+        feeds = archive_feed_links(self.site.config, archive.kind, archive.name, url) if archive else ()
         for listing in paginate(entries, url, self.site.config.paginate):
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"
             yield self.page("listing.html", listing.url, title, feeds, heading=heading, archive=archive,
@@ -142,7 +145,8 @@ def reply_target(site: Site, entry: Entry) -> dict[str, str] | None:
         return None
     if reply.startswith("mailto:"):
         subject = f"Re: {entry.post.title} ({absolute(site.config, entry.url)})"
-        return {"kind": "mailto", "url": f"{reply}?subject={quote(subject)}"}
+        separator = "&" if "?" in reply else "?"
+        return {"kind": "mailto", "url": f"{reply}{separator}subject={quote(subject)}"}
     return {"kind": "form", "url": reply}
 
 
@@ -151,7 +155,8 @@ def sitemap(site: Site) -> bytes:
     config = site.config
     rows = [("", max((e.updated for e in site.entries), default=None))]
     rows += [(e.url, e.updated) for e in site.entries if e.status == "published"]
-    rows += [(p.url, None) for p in site.pages if p.status == "published"]
+    rows += [(p.url, p.page.updated) for p in site.pages if p.status == "published"]
+    rows += listing_lastmods(site)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, modified in rows:
         lastmod = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""

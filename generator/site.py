@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,21 +31,40 @@ class Link:
     url: str
 
 
+ATOM_TYPE, RSS_TYPE = "application/atom+xml", "application/rss+xml"
+FEED_FORMATS = {ATOM_TYPE: "Atom", RSS_TYPE: "RSS"}
+ARCHIVE_FEED_NAMES = {"category": "posts in {}", "tag": "posts tagged {}", "author": "posts by {}"}
+URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 @dataclass(frozen=True)
 class FeedLink:
-    """A feed as pages advertise it in <link rel="alternate">."""
+    """A feed as pages advertise it in <link rel="alternate">; `name` is the feed's own title."""
 
-    title: str
+    name: str
     url: str
     type: str
 
+    @property
+    def title(self) -> str:
+        return f"{self.name} ({FEED_FORMATS[self.type]})"
 
-ATOM_TYPE, RSS_TYPE = "application/atom+xml", "application/rss+xml"
 
-
-def feed_links(title: str, folder: str) -> tuple[FeedLink, FeedLink]:
+def feed_links(name: str, folder: str) -> tuple[FeedLink, FeedLink]:
     """Every feed is published twice in one folder: Atom as atom.xml, RSS 2.0 as feed.xml."""
-    return FeedLink(f"{title} (Atom)", folder + "atom.xml", ATOM_TYPE), FeedLink(f"{title} (RSS)", folder + "feed.xml", RSS_TYPE)
+    return FeedLink(name, folder + "atom.xml", ATOM_TYPE), FeedLink(name, folder + "feed.xml", RSS_TYPE)
+
+
+def site_feed_links(config: SiteConfig) -> tuple[FeedLink, ...]:
+    """The feeds every page advertises: the site's posts and every comment on the site."""
+    return feed_links(config.title, "") + feed_links(f"Comments on {config.title}", "comments/")
+
+
+def archive_feed_links(config: SiteConfig, kind: str, name: str, url: str) -> tuple[FeedLink, ...]:
+    """A category's, tag's or author's feeds, in its archive folder (months have none)."""
+    if kind not in ARCHIVE_FEED_NAMES:
+        return ()
+    return feed_links(f"{config.title}: {ARCHIVE_FEED_NAMES[kind].format(name)}", url)
 
 
 @dataclass(frozen=True)
@@ -84,6 +104,11 @@ class Entry:
     @property
     def has_comment_feed(self) -> bool:
         return bool(self.comments) or self.comments_open
+
+    @property
+    def comment_feeds(self) -> tuple[FeedLink, ...]:
+        """This post's comment feeds, beside its page; none when it has no comments and takes none."""
+        return feed_links(f"Comments on {self.post.title}", self.url + "comments/") if self.has_comment_feed else ()
 
 
 @dataclass(frozen=True)
@@ -219,7 +244,7 @@ def _entry(config: SiteConfig, post: Post, status: str, responses: tuple[Comment
     return Entry(
         post=post,
         url=permalink(config, post, local, category_slug),
-        feed_id=post.id or default_feed_id(config, post),
+        feed_id=post_feed_id(config, post),
         author=author,
         author_link=Link(author.name, f"author/{term_slug(author.key)}/"),
         category=Link(post.category, f"category/{category_slug}/"),
@@ -242,15 +267,21 @@ def permalink(config: SiteConfig, post: Post, local: datetime, category_slug: st
     ).lstrip("/")
 
 
-def default_feed_id(config: SiteConfig, post: Post) -> str:
-    """A tag: URI from the domain, the publication day and the slug: never from title, body or build time."""
+def post_feed_id(config: SiteConfig, post: Post) -> str:
+    """A tag: URI from the domain, the publication day and the slug: never from title, body or build time.
+
+    A frontmatter `id` that is a URI is used as it is (to keep an ID from an old blog); any other `id`
+    replaces the slug, so a post whose slug changed keeps its ID by naming its old slug.
+    """
+    if post.id and URI_SCHEME.match(post.id):
+        return post.id
     host = urlsplit(config.base_url).hostname
-    return f"tag:{host},{post.date.astimezone(config.tz):%Y-%m-%d}:{quote(config.base_path + post.slug)}"
+    return f"tag:{host},{post.date.astimezone(config.tz):%Y-%m-%d}:{quote(config.base_path + (post.id or post.slug))}"
 
 
-def comment_feed_id(config: SiteConfig, entry: Entry, comment: Comment) -> str:
-    host = urlsplit(config.base_url).hostname
-    return f"tag:{host},{comment.date.astimezone(config.tz):%Y-%m-%d}:{quote(config.base_path + entry.post.slug)}/{quote(comment.key)}"
+def comment_feed_id(entry: Entry, comment: Comment) -> str:
+    """A response's ID hangs off its post's ID, so it survives the same changes (the file name is its key)."""
+    return f"{entry.feed_id}#{comment.anchor}"
 
 
 def _comments_open(config: SiteConfig, post: Post, now: datetime) -> bool:
@@ -272,7 +303,18 @@ def _responses_by_post(content: Content, problems: list[Problem]) -> dict[str, t
             problems.append(error(comment.source, 1, f"several posts have the slug {comment.post_slug!r}: give them distinct slugs"))
         else:
             grouped[comment.post_slug].append(comment)
+    for items in grouped.values():
+        _check_unique_anchors(items, problems)
     return {slug: tuple(sorted(items, key=lambda c: (c.date, c.source))) for slug, items in grouped.items()}
+
+
+def _check_unique_anchors(comments: list[Comment], problems: list[Problem]) -> None:
+    """Two file names that differ only in case or punctuation would share a permalink and a feed ID."""
+    seen: dict[str, str] = {}
+    for comment in comments:
+        if comment.anchor in seen:
+            problems.append(error(comment.source, 1, f"same permalink #{comment.anchor} as {seen[comment.anchor]}: rename one file"))
+        seen.setdefault(comment.anchor, comment.source)
 
 
 def _threads(comments: tuple[Comment, ...], problems: list[Problem]) -> tuple[Thread, ...]:

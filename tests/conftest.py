@@ -6,6 +6,7 @@ import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
+import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
@@ -72,6 +73,12 @@ class SiteFolder:
         if rel == "" or rel.endswith("/"):
             rel += "index.html"
         return BeautifulSoup(self.read(rel), "html.parser")
+
+    def feed(self, rel: str) -> feedparser.FeedParserDict:
+        """Parse a built feed with feedparser, failing the test if it is not well-formed."""
+        parsed = feedparser.parse((self.out / rel).read_bytes())
+        assert not parsed.bozo, f"{rel}: {parsed.get('bozo_exception')}"
+        return parsed
 
     def files(self) -> dict[str, bytes]:
         return {p.relative_to(self.out).as_posix(): p.read_bytes() for p in sorted(self.out.rglob("*")) if p.is_file()}

@@ -1,0 +1,45 @@
+"""What the default theme asks of Python: metadata, reading time, related posts and share links per page.
+
+Everything is decided here once per build; templates only call these and print the results.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from generator.localise import LocalDates
+from generator.markdown import RenderedBody
+from generator.metadata import PageMeta, page_meta
+from generator.reading import reading_minutes, word_count
+from generator.related import related_posts
+from generator.search import web_search
+from generator.share import ShareLink, share_links
+from generator.site import Entry, Link, PageEntry, Site
+
+
+class ThemeHelpers:
+    """Per-post facts computed once (word counts, related posts) and the functions templates call."""
+
+    def __init__(self, site: Site, bodies: Mapping[str, RenderedBody], dates: LocalDates):
+        self.site, self.dates = site, dates
+        self.words = {entry.post.source: word_count(bodies[entry.post.source].html) for entry in site.entries}
+        self.related = related_posts(site)
+        self.og_locale = dates.og_locale()
+
+    def template_globals(self) -> dict[str, Any]:
+        return {"page_meta": self.meta, "reading_minutes": self.reading_minutes,
+                "related_posts": self.related_posts, "share_links": self.share_links,
+                "search_engine": web_search(self.site.config)}
+
+    def meta(self, url: str, title: str, description: str, entry: Entry | PageEntry | None = None) -> PageMeta:
+        words = self.words.get(entry.post.source, 0) if isinstance(entry, Entry) else 0
+        return page_meta(self.site, self.og_locale, url, title, description, entry, words)
+
+    def reading_minutes(self, entry: Entry) -> int:
+        return reading_minutes(self.words[entry.post.source])
+
+    def related_posts(self, entry: Entry) -> tuple[Link, ...]:
+        return self.related[entry.post.source]
+
+    def share_links(self, entry: Entry) -> tuple[ShareLink, ...]:
+        return share_links(self.site.config, entry)
