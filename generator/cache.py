@@ -83,8 +83,12 @@ class Fingerprints:
 
 
 class _EntryPickler(pickle.Pickler):
+    """Pickles without its memo ("fast" mode): equal values give equal bytes however objects are shared,
+    so a value parsed now and the same value loaded from the cache have one fingerprint."""
+
     def __init__(self, buffer: io.BytesIO, fingerprints: Fingerprints, top: Any):
         super().__init__(buffer, protocol=5)
+        self.fast = True
         self.fingerprints, self.top = fingerprints, top
 
     def reducer_override(self, obj: Any) -> Any:
