@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import time
+import os
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import jinja2
 
+from generator.cache import BuildCache, cached, digest, output_memo
 from generator.config import SiteConfig, load_config
 from generator.content import Content, load_content
 from generator.errors import Problem, SiteError, error
+from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
+from generator.frontmatter import parse_document
 from generator.localise import LocalDates
-from generator.markdown import MarkdownRenderer, pygments_css
+from generator.markdown import pygments_css, render_many, renderer_version
 from generator.metadata import humans_txt
-from generator.output import Staging, WriteReport
+from generator.output import Staging, Unchanged, WriteReport
+from generator.profile import Stopwatch
 from generator.redirects import redirect_files
-from generator.render import PageRenderer, Rendered, robots, sitemap
+from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap
 from generator.search import INDEX_PATH, search_index
 from generator.site import Site, assemble_site
 from generator.theme import Theme, load_theme
@@ -34,26 +38,46 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     seconds: float
     output: Path
+    stages: tuple[tuple[str, float], ...] = ()
 
     @property
     def feeds(self) -> int:
         return self.written.feeds
 
 
-def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = False) -> BuildResult:
-    """Build the site in `root` as of `now`; raise SiteError (output untouched) when the input is wrong."""
-    started = time.perf_counter()
+def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = False, *,
+          cache: BuildCache | None = None, use_cache: bool = True, jobs: int | None = None,
+          fast_markdown: bool | None = None, progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the site in `root` as of `now`; raise SiteError (output untouched) when the input is wrong.
+
+    `cache` carries work between builds: pass the same BuildCache to repeated calls in one process
+    (as `serve` does) to reuse it in memory. Without one, the persistent cache in the site's
+    .deskpress-cache/ is used, or none at all with `use_cache=False`. Either way the output is the
+    same bytes. `jobs` caps the processes rendering Markdown (default: all cores); `fast_markdown`
+    uses markdown-it-pyrs where it matches the reference (default: when installed); `progress` is
+    told the name of each stage as it starts.
+    """
+    clock = Stopwatch(progress or (lambda stage: None))
+    if cache is None:
+        cache = BuildCache(root, persistent=use_cache)
     config, config_warnings = load_config(root)
     out = output_folder(config, output)
+    clock.stage("reading content")
     with reported_alongside(config_warnings):
-        content, content_warnings = load_content(config)
+        content, content_warnings = load_content(config, parse=cached(cache, "document", parse_document))
     with reported_alongside(config_warnings + content_warnings):
         site = assemble_site(config, content, now, include_drafts=drafts)
-    rendered = render_markdown(content, config.base_path)
+    clock.stage("rendering Markdown")
+    fast = fast_markdown_available() if fast_markdown is None else fast_markdown
+    rendered = render_markdown(content, config.base_path, cache, jobs or os.cpu_count() or 1, fast)
     theme = load_theme(config)
+    environment = theme.environment()
+    cache.compile_templates_once(environment)
+    memo = output_memo(cache, out, site, theme, environment)
+    clock.stage("writing pages and feeds")
     staging = Staging(out)
     try:
-        for rel, data in site_files(site, rendered, theme):
+        for rel, data in site_files(site, rendered, theme, environment, memo):
             staging.write(rel, data)
     except jinja2.TemplateError as exc:
         staging.abort()
@@ -61,8 +85,11 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     except BaseException:
         staging.abort()
         raise
+    clock.stage("moving files into place")
     written = staging.commit()
-    return BuildResult(site, written, tuple(config_warnings + content_warnings), time.perf_counter() - started, out)
+    cache.committed(out, staging.written)
+    stages = clock.stop()
+    return BuildResult(site, written, tuple(config_warnings + content_warnings), clock.total, out, stages)
 
 
 @contextmanager
@@ -74,18 +101,28 @@ def reported_alongside(warnings: list[Problem]) -> Iterator[None]:
         raise SiteError(warnings + list(exc.problems)) from None
 
 
-def render_markdown(content: Content, base_path: str = "/") -> Rendered:
+def render_markdown(content: Content, base_path: str = "/", cache: BuildCache | None = None, jobs: int = 1,
+                    fast: bool = False) -> Rendered:
     """Turn every post, page and comment body into HTML once, for pages and feeds to share."""
-    markdown = MarkdownRenderer(base_path)
-    bodies = {record.source: markdown.post(record.body) for record in content.posts + content.pages}
-    comments = {comment.source: markdown.comment(comment.body) for comment in content.comments}
-    return Rendered(bodies, comments)
+    cache = cache or BuildCache(persistent=False)
+    version = renderer_version(base_path, fast)
+    records = content.posts + content.pages
+
+    def render(kind: str) -> Callable[[list[str]], list]:
+        return lambda missing: render_many(kind, missing, jobs, base_path, fast)
+
+    bodies = cache.many([digest(version, "post", r.body) for r in records], [r.body for r in records], render("post"))
+    comments = cache.many([digest(version, "comment", c.body) for c in content.comments],
+                          [c.body for c in content.comments], render("comment"))
+    return Rendered(dict(zip((r.source for r in records), bodies)), dict(zip((c.source for c in content.comments), comments)))
 
 
-def site_files(site: Site, rendered: Rendered, theme: Theme) -> Iterator[tuple[str, bytes]]:
-    """Every file of the built site as (relative path, bytes), in a fixed order."""
-    yield from PageRenderer(site, theme.environment(), rendered).all_pages()
-    yield from all_feeds(site, rendered)
+def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment | None = None,
+               memo: Memo = no_memo) -> Iterator[tuple[str, bytes | Unchanged]]:
+    """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order."""
+    environment = environment or theme.environment()
+    yield from PageRenderer(site, environment, rendered, memo).all_pages()
+    yield from all_feeds(site, rendered, memo)
     yield "sitemap.xml", sitemap(site)
     yield "robots.txt", robots(site)
     yield INDEX_PATH, search_index(site, rendered.bodies, LocalDates(site.config))
@@ -97,7 +134,7 @@ def site_files(site: Site, rendered: Rendered, theme: Theme) -> Iterator[tuple[s
     static_root = site.config.content_dir / "static"
     for rel in site.static_files:
         yield rel, (static_root / rel).read_bytes()
-    yield from redirect_files(site, theme)
+    yield from redirect_files(site, environment)
 
 
 def output_folder(config: SiteConfig, output: Path | None) -> Path:

@@ -17,6 +17,7 @@ from generator.check import check_site, next_scheduled, text_report
 from generator.check import explain as explain_footer
 from generator.new import NewDocument
 from generator.new import create as create_document
+from generator.progress import BuildProgress
 from generator.serve import PreviewOptions, run_preview
 from generator.moderate import NewComment, add_comment
 from generator.importers.wordpress import ImportOptions, import_wordpress
@@ -48,10 +49,17 @@ def main() -> None:
 @site_option
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Write here instead of output_dir.")
 @click.option("--drafts", is_flag=True, help="Also publish drafts and future posts (for previews only).")
-def build(site_dir: Path, output: Path | None, drafts: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes rendering Markdown (default: all cores).")
+@click.option("--no-cache", is_flag=True, help="Ignore .deskpress-cache/ and redo all the work (the output is the same).")
+@click.option("--profile", is_flag=True, help="Print how long each stage of the build took.")
+@click.option("--reference-markdown", is_flag=True, help="Render all Markdown with markdown-it-py even when deskpress[fast] is installed.")
+def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, no_cache: bool, profile: bool,
+          reference_markdown: bool) -> None:
     """Build the site into its output folder (public/ by default)."""
     try:
-        result = run_build(site_dir, now_utc(), output=output, drafts=drafts)
+        with BuildProgress() as progress:
+            result = run_build(site_dir, now_utc(), output=output, drafts=drafts, jobs=jobs, use_cache=not no_cache,
+                               fast_markdown=False if reference_markdown else None, progress=progress)
     except SiteError as exc:
         print_problems(exc.problems)
         errors = sum(p.severity == "error" for p in exc.problems)
@@ -70,6 +78,14 @@ def build(site_dir: Path, output: Path | None, drafts: bool) -> None:
     )
     if site.next_scheduled:
         click.echo(f"next scheduled post: {site.next_scheduled.isoformat()}")
+    if profile:
+        print_profile(result.stages, result.seconds)
+
+
+def print_profile(stages: Iterable[tuple[str, float]], total: float) -> None:
+    """Where the time went, so a user can see why their site is slow."""
+    for name, seconds in stages:
+        click.echo(f"{seconds:8.3f}s {100 * seconds / (total or 1):5.1f}%  {name}")
 
 
 # --- writing workflow: new, serve, next, check (issue 4) ---

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -99,13 +100,16 @@ PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases", "up
 COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
 
 
-def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes) -> tuple[Content, list[Problem]]:
-    """Parse every source file; raise SiteError listing all errors, return warnings otherwise."""
+def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes,
+                 parse: Callable[[str, bytes], Document] = parse_document) -> tuple[Content, list[Problem]]:
+    """Parse every source file; raise SiteError listing all errors, return warnings otherwise.
+
+    `parse` splits one file (the build passes a cached version of parse_document)."""
     problems: list[Problem] = []
     root = config.content_dir
-    posts = _load_all(config, sorted(_markdown_files(root / "posts")), _post, problems, read)
-    pages = _load_all(config, sorted(_markdown_files(root / "pages")), _page, problems, read)
-    comments = _load_all(config, sorted(_markdown_files(root / "comments")), _comment, problems, read)
+    posts = _load_all(config, sorted(_markdown_files(root / "posts")), _post, problems, read, parse)
+    pages = _load_all(config, sorted(_markdown_files(root / "pages")), _page, problems, read, parse)
+    comments = _load_all(config, sorted(_markdown_files(root / "comments")), _comment, problems, read, parse)
     static_root = root / "static"
     static = tuple(sorted(p.relative_to(static_root).as_posix() for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
     if any(p.severity == "error" for p in problems):
@@ -118,13 +122,13 @@ def _markdown_files(folder: Path) -> Iterator[Path]:
         yield from (p for p in folder.rglob("*.md") if p.is_file() and not p.name.startswith("."))
 
 
-def _load_all(config: SiteConfig, paths: list[Path], parse, problems: list[Problem], read) -> list:
+def _load_all(config: SiteConfig, paths: list[Path], make, problems: list[Problem], read, parse) -> list:
     records = []
     for path in paths:
         rel = path.relative_to(config.root).as_posix()
         try:
-            document = parse_document(rel, read(path))
-            record, found = parse(config, document, path)
+            document = parse(rel, read(path))
+            record, found = make(config, document, path)
         except SiteError as exc:
             problems.extend(exc.problems)
             continue
@@ -267,12 +271,17 @@ def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, l
     return _result(post, f)
 
 
+@functools.lru_cache(maxsize=8)
+def _category_slugs(names: tuple[str, ...]) -> dict[str, str]:
+    """Slugging every known category again for each post was a tenth of a 10,000-post build."""
+    return {slugify(known, allow_unicode=True): known for known in names}
+
+
 def _category(f: _Fields, config: SiteConfig) -> str:
     """The category as site.yaml spells it ('policy' files under 'Policy' and gets its rule); warn when
     site.yaml lists categories and this is none of them, since a typo would silently skip a disclaimer rule."""
     name = f.text("category", default=UNCATEGORIZED) or UNCATEGORIZED
-    by_slug = {slugify(known, allow_unicode=True): known for known in config.categories}
-    canonical = by_slug.get(slugify(name, allow_unicode=True))
+    canonical = _category_slugs(tuple(config.categories)).get(slugify(name, allow_unicode=True))
     if canonical is None and config.categories and name != UNCATEGORIZED:
         f.problems.append(warning(f.doc.path, f.doc.line_of("category"), f"category {name!r} is not in site.yaml, "
                                   f"so no category rule applies{did_you_mean(name, config.categories)}"))

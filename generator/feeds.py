@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from feedgen.feed import FeedGenerator
 from generator import __version__
 from generator.config import SiteConfig
 from generator.content import Comment
-from generator.render import Rendered
+from generator.render import Memo, Rendered, no_memo
 from generator.site import (
     ARCHIVE_FEED_NAMES, RSS_TYPE, Entry, FeedLink, Site, absolute, archive_feed_links, comment_feed_id, site_feed_links,
 )
@@ -76,15 +77,22 @@ def footer_html(entry: Entry) -> str:
     return f'\n<aside class="disclaimer"><p><em>{escape(entry.footer.text)}</em></p></aside>\n'
 
 
-def all_feeds(site: Site, rendered: Rendered) -> Iterator[tuple[str, bytes]]:
-    """Site, category, author and tag feeds of posts; site-wide and per-post feeds of comments."""
+def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo) -> Iterator[tuple[str, bytes]]:
+    """Site, category, author and tag feeds of posts; site-wide and per-post feeds of comments.
+
+    `memo` may skip writing a feed whose inputs are unchanged (see generator/cache.py)."""
     config = site.config
     limit = config.feeds.limit
     site_links = site_feed_links(config)
     newest_post = max((e.updated for e in site.entries), default=EMPTY_FEED_DATE)
+    _write = functools.partial(_write_memo, memo=memo)
+    made: dict[int, FeedItem] = {}
 
     def posts(entries: Iterable[Entry]) -> list[FeedItem]:
-        return [_post_item(site, entry, rendered) for entry in list(entries)[:limit]]
+        for entry in list(entries)[:limit]:
+            if id(entry) not in made:
+                made[id(entry)] = _post_item(site, entry, rendered)
+        return [made[id(entry)] for entry in list(entries)[:limit]]
 
     yield from _write(site, FeedPage(site_links[:2], config.tagline or config.title, ""), posts(site.entries))
     for kind, name in ARCHIVE_FEED_NAMES.items():
@@ -123,12 +131,15 @@ def _comment_item(site: Site, entry: Entry, comment: Comment, rendered: Rendered
     )
 
 
-def _write(site: Site, page: FeedPage, items: list[FeedItem]) -> Iterable[tuple[str, bytes]]:
+def _write_memo(site: Site, page: FeedPage, items: list[FeedItem], memo: Memo) -> Iterable[tuple[str, bytes]]:
     """Both formats of one feed; its date is its newest entry's, so an unchanged site gives unchanged bytes."""
     newest = max((item.updated for item in items), default=page.fallback_date)
     for link in page.links:
-        feed = _generator(site.config, link, page, items, newest)
-        yield link.url, feed.rss_str(pretty=True) if link.type == RSS_TYPE else feed.atom_str(pretty=True)
+        def produce(link: FeedLink = link) -> bytes:
+            feed = _generator(site.config, link, page, items, newest)
+            return feed.rss_str(pretty=True) if link.type == RSS_TYPE else feed.atom_str(pretty=True)
+
+        yield link.url, memo(link.url, link.type, (page, items, newest), produce)
 
 
 def _generator(config: SiteConfig, link: FeedLink, page: FeedPage, items: list[FeedItem], newest: datetime) -> FeedGenerator:

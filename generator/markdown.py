@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import itertools
+import multiprocessing
 import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html import escape
+from importlib import metadata
+from pathlib import Path
 
 import nh3
 from markdown_it import MarkdownIt
@@ -13,9 +21,13 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import render_footnote_block_open
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from slugify import slugify
+
+from generator import fast_markdown
+from generator.fast_markdown import FastRenderer
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
 FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
@@ -41,14 +53,23 @@ class RenderedBody:
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
-    if not lang:
+    lexer = _lexer(lang) if lang else None
+    if lexer is None:
         return ""
-    try:
-        lexer = get_lexer_by_name(lang)
-    except ClassNotFound:
-        return ""
-    spans = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    spans = highlight(code, lexer, _SPANS_ONLY)
     return f'<pre class="highlight"><code class="language-{escape(lang)}">{spans}</code></pre>'
+
+
+@functools.cache
+def _lexer(lang: str) -> Lexer | None:
+    """Looking a lexer up by name scans Pygments' registry, so each language is looked up once."""
+    try:
+        return get_lexer_by_name(lang)
+    except ClassNotFound:
+        return None
+
+
+_SPANS_ONLY = HtmlFormatter(nowrap=True)
 
 
 def _root_links_under(base_path: str):
@@ -78,9 +99,12 @@ def _heading_slug(text: str) -> str:
 
 
 class MarkdownRenderer:
-    """One configured parser for posts and one for comments, built once per build."""
+    """One configured parser for posts and one for comments, built once per build.
 
-    def __init__(self, base_path: str = "/") -> None:
+    With `fast`, markdown-it-pyrs renders whatever it renders exactly like markdown-it-py."""
+
+    def __init__(self, base_path: str = "/", fast: bool = False) -> None:
+        self.fast = FastRenderer(_heading_slug, _highlight, rebase_root_links=base_path != "/") if fast else None
         self.trusted = (
             MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "typographer": False})
             .enable(["table", "strikethrough"])
@@ -94,16 +118,20 @@ class MarkdownRenderer:
 
     def post(self, source: str) -> RenderedBody:
         """Render a post or page; the excerpt is the text before <!--more--> or the first paragraph."""
-        html = self.trusted.render(source)
+        html = self._html(source)
         parts = MORE_MARKER.split(source, maxsplit=1)
         if len(parts) == 2:
-            return RenderedBody(html, listing_safe(self.trusted.render(parts[0])), True)
+            return RenderedBody(html, listing_safe(self._html(parts[0])), True)
         first = FIRST_PARAGRAPH.search(html)
         return RenderedBody(html, listing_safe(first.group(0)) if first else "", False)
 
     def comment(self, source: str) -> str:
         """Render untrusted text: no raw HTML, then sanitised so nothing active or styled survives."""
-        return sanitise(self.untrusted.render(source))
+        return sanitise(self.fast.comment(source) if self.fast else self.untrusted.render(source))
+
+    def _html(self, source: str) -> str:
+        fast = self.fast.post(source) if self.fast else None
+        return fast if fast is not None else self.trusted.render(source)
 
 
 def listing_safe(html: str) -> str:
@@ -125,3 +153,39 @@ def pygments_css() -> str:
     dark = HtmlFormatter(style=PYGMENTS_DARK).get_style_defs(".highlight")
     indented = "\n".join("  " + line for line in dark.splitlines())
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
+
+
+SERIAL_LIMIT = 200
+
+
+@functools.cache
+def renderer_version(base_path: str, fast: bool) -> str:
+    """Everything a rendered body depends on besides its source: the site's path, library versions and this code."""
+    names = ("markdown-it-py", "mdit-py-plugins", "pygments", "nh3", "python-slugify") + (("markdown-it-pyrs",) if fast else ())
+    code = b"".join(Path(module.__file__).read_bytes() for module in (sys.modules[__name__], fast_markdown))
+    return ";".join([base_path] + [f"{name}={metadata.version(name)}" for name in names] + [hashlib.sha256(code).hexdigest()])
+
+
+def render_many(kind: str, sources: list[str], jobs: int, base_path: str = "/", fast: bool = False) -> list:
+    """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off.
+
+    A small site renders in this process: starting workers costs more than it saves."""
+    if jobs <= 1 or len(sources) < SERIAL_LIMIT:
+        return _render_chunk(kind, base_path, fast, sources)
+    size = max(16, len(sources) // (jobs * 4))
+    chunks = [sources[start : start + size] for start in range(0, len(sources), size)]
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else None)) as pool:
+        work = pool.map(_render_chunk, itertools.repeat(kind), itertools.repeat(base_path), itertools.repeat(fast), chunks)
+        return [body for chunk in work for body in chunk]
+
+
+@functools.cache
+def _process_renderer(base_path: str, fast: bool) -> MarkdownRenderer:
+    return MarkdownRenderer(base_path, fast)
+
+
+def _render_chunk(kind: str, base_path: str, fast: bool, sources: list[str]) -> list:
+    renderer = _process_renderer(base_path, fast)
+    render = renderer.post if kind == "post" else renderer.comment
+    return [render(source) for source in sources]

@@ -17,6 +17,13 @@ MARKER = ".deskpress-output"
 STAGE = ".deskpress-stage"
 
 
+class Unchanged:
+    """Stands for a file's bytes when the output folder already holds exactly what would be written."""
+
+
+KEEP = Unchanged()
+
+
 @dataclass(frozen=True)
 class WriteReport:
     files: int
@@ -38,32 +45,41 @@ class Staging:
         if self.stage.exists():
             shutil.rmtree(self.stage)
 
-    def write(self, rel: str, data: bytes) -> None:
-        """Stage `data` for `rel`, unless the output already holds exactly these bytes."""
+    def write(self, rel: str, data: bytes | Unchanged) -> None:
+        """Stage `data` for `rel`, unless the output already holds exactly these bytes (or `data` is KEEP)."""
         rel = _safe_relative(rel)
         if rel in self.written:
             raise SiteError([error(rel, None, "two parts of the site write this same file (a page and a generated page share a URL?)")])
         self.written.add(rel)
+        if isinstance(data, Unchanged):
+            return
         current = self.out / rel
         try:
             if current.stat().st_size == len(data) and current.read_bytes() == data:
                 return
         except (FileNotFoundError, NotADirectoryError):
             pass
-        staged = self.stage / rel
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(data)
+        if not self.changed:
+            self.stage.mkdir(parents=True)
+        (self.stage / str(len(self.changed))).write_bytes(data)
         self.changed.append(rel)
 
     def commit(self) -> WriteReport:
         """Move staged files into place and delete files this build no longer produces."""
         self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / MARKER).write_text("This folder is written by deskpress build; its contents are replaced on every build.\n")
-        for rel in self.changed:
+        marker = self.out / MARKER
+        if not marker.exists():
+            marker.write_text("This folder is written by deskpress build; its contents are replaced on every build.\n")
+        ready: set[Path] = set()
+        for number, rel in enumerate(self.changed):
             target = self.out / rel
-            _clear_way(self.out, target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.stage / rel, target)
+            if target.parent not in ready:
+                _clear_way(self.out, target.parent)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                ready.add(target.parent)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(self.stage / str(number), target)
         self.abort()
         removed = self._remove_stale()
         feeds = sum(1 for rel in self.written if rel.endswith(("atom.xml", "feed.xml")))
@@ -78,16 +94,17 @@ class Staging:
 
     def _remove_stale(self) -> int:
         removed = 0
-        for path in sorted(self.out.rglob("*"), reverse=True):
-            rel = path.relative_to(self.out).as_posix()
-            if rel == MARKER:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif rel not in self.written:
-                path.unlink()
-                removed += 1
+        root = str(self.out)
+        for folder, folders, files in os.walk(root, topdown=False):
+            prefix = folder[len(root) + 1 :].replace(os.sep, "/") + "/" if folder != root else ""
+            links = [name for name in folders if os.path.islink(os.path.join(folder, name))]
+            for name in files + links:
+                rel = prefix + name
+                if rel != MARKER and rel not in self.written:
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+            if prefix and not os.listdir(folder):
+                os.rmdir(folder)
         return removed
 
 
@@ -98,11 +115,9 @@ def _safe_relative(rel: str) -> str:
     return path.as_posix()
 
 
-def _clear_way(root: Path, target: Path) -> None:
-    """A file may stand where a folder is now needed (or the reverse) after URLs change."""
-    if target.is_dir() and not target.is_symlink():
-        shutil.rmtree(target)
-    for parent in target.relative_to(root).parents:
+def _clear_way(root: Path, folder: Path) -> None:
+    """A file may stand where a folder is now needed after URLs change (folders in the way are removed by the caller)."""
+    for parent in [folder.relative_to(root), *folder.relative_to(root).parents]:
         candidate = root / parent
         if parent != Path(".") and candidate.is_file():
             candidate.unlink()

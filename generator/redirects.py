@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import urlsplit
 
+import jinja2
+
 from generator.site import ARCHIVE_INDEX, ATOM_TYPE, RSS_TYPE, Site, absolute, alias_path, href, output_path
-from generator.theme import Theme
 
 REDIRECTS_FILE = "_redirects"
 FEED_KINDS = ("category", "tag", "author")
@@ -44,13 +45,13 @@ def site_redirects(site: Site) -> tuple[Redirect, ...]:
     return tuple(chosen.values())
 
 
-def redirect_files(site: Site, theme: Theme) -> Iterator[tuple[str, bytes]]:
+def redirect_files(site: Site, environment: jinja2.Environment) -> Iterator[tuple[str, bytes]]:
     """An HTML page per path alias, then one `_redirects` file listing every redirect as a 301."""
     redirects = site_redirects(site)
     if not redirects:
         return
     config = site.config
-    template = theme.environment().get_template("redirect.html")
+    template = environment.get_template("redirect.html")
     for redirect in redirects:
         folder = alias_path(redirect.old)
         if folder is not None:

@@ -6,7 +6,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -49,11 +49,21 @@ class Rendered:
         return Teaser(entry, body.summary_html, body.more or body.summary_html != body.html.strip())
 
 
-class PageRenderer:
-    """Owns the template environment and the values every template can use."""
+Memo = Callable[[str, str, Any, Callable[[], bytes]], Any]
 
-    def __init__(self, site: Site, environment: jinja2.Environment, rendered: Rendered):
-        self.site, self.rendered = site, rendered
+
+def no_memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes:
+    """Render every file: what a build without a cache does."""
+    return produce()
+
+
+class PageRenderer:
+    """Owns the template environment and the values every template can use.
+
+    `memo(rel, template, inputs, produce)` may skip `produce` for a file whose inputs are unchanged."""
+
+    def __init__(self, site: Site, environment: jinja2.Environment, rendered: Rendered, memo: Memo = no_memo):
+        self.site, self.rendered, self.memo = site, rendered, memo
         config = site.config
         self.env = environment
         self.env.globals.update(
@@ -77,11 +87,12 @@ class PageRenderer:
 
     def page(self, template: str, url: str, title: str, feeds: tuple[FeedLink, ...] = (), **values: Any) -> tuple[str, bytes]:
         """Render one template to the file behind `url`."""
-        html = self.env.get_template(template).render(
+        description = values.pop("description", self.site.config.tagline)
+        rel = output_path(url)
+        return rel, self.memo(rel, template, (url, title, feeds, description, self.nav, values), lambda: self.env.get_template(template).render(
             url=url, page_title=title, canonical=absolute(self.site.config, url), nav=self.nav,
-            feeds=self.site_feeds + feeds, description=values.pop("description", self.site.config.tagline), **values,
-        )
-        return output_path(url), html.encode("utf-8")
+            feeds=self.site_feeds + feeds, description=description, **values,
+        ).encode("utf-8"))
 
     def all_pages(self) -> Iterator[tuple[str, bytes]]:
         """Every HTML page, in a fixed order."""
@@ -101,7 +112,8 @@ class PageRenderer:
     def post(self, entry: Entry) -> tuple[str, bytes]:
         return self.page(
             "post.html", entry.url, entry.post.title, entry.comment_feeds, entry=entry,
-            body_html=self.rendered.bodies[entry.post.source].html, comment_html=self.rendered.comments,
+            body_html=self.rendered.bodies[entry.post.source].html,
+            comment_html={c.source: self.rendered.comments[c.source] for c in entry.comments},
             description=self._description(entry),
             reply=reply_target(self.site, entry),
         )

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import click
 
 from generator.build import BuildResult, build
+from generator.cache import BuildCache
 from generator.errors import Problem, SiteError, error
 from generator.watch import SiteWatcher
 
@@ -116,9 +117,12 @@ class PreviewState:
             self.condition.notify_all()
 
 
-def rebuild(options: PreviewOptions, output: Path, now: datetime) -> BuildResult:
-    """The one place the preview builds: the same pipeline as `deskpress build`, into the preview folder."""
-    return build(options.root, now, output=output, drafts=options.drafts)
+def rebuild(options: PreviewOptions, output: Path, now: datetime, cache: BuildCache) -> BuildResult:
+    """The one place the preview builds: the same pipeline as `deskpress build`, into the preview folder.
+
+    The warm `cache` held across rebuilds is what makes a save re-render only what it affects.
+    """
+    return build(options.root, now, output=output, drafts=options.drafts, cache=cache)
 
 
 class Rebuilder:
@@ -127,6 +131,7 @@ class Rebuilder:
     def __init__(self, options: PreviewOptions, output: Path, state: PreviewState, clock: Callable[[], datetime]):
         self.options, self.output, self.state, self.clock = options, output, state, clock
         self.lock = threading.Lock()
+        self.cache = BuildCache(options.root)
 
     def __call__(self, changes: frozenset[str]) -> BuildOutcome:
         with self.lock:
@@ -135,7 +140,7 @@ class Rebuilder:
     def _rebuild(self, changes: frozenset[str]) -> BuildOutcome:
         version, changed, base_path = self.state.latest.version + 1, tuple(sorted(changes)), None
         try:
-            result = rebuild(self.options, self.output, self.clock())
+            result = rebuild(self.options, self.output, self.clock(), self.cache)
             outcome = BuildOutcome(version, changed, result.seconds, result.warnings, result.written.changed)
             base_path = result.site.config.base_path
         except SiteError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from generator.cache import CACHE_DIR
 from generator.errors import SiteError
 from tests.conftest import SiteFolder, build_problems
 
@@ -21,8 +22,9 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 def outside_output(site: SiteFolder) -> set[Path]:
-    """Every path near the site except the output folder and what it holds."""
-    return {p for p in site.root.parent.rglob("*") if site.out not in (p, *p.parents)}
+    """Every path near the site except the output folder, the build cache (issue 5) and what they hold."""
+    allowed = (site.out, site.root / CACHE_DIR)
+    return {p for p in site.root.parent.rglob("*") if not any(folder in (p, *p.parents) for folder in allowed)}
 
 
 def test_a_failed_build_leaves_the_previous_output_untouched(site: SiteFolder):

@@ -1,0 +1,178 @@
+"""Time deskpress on synthetic blogs: each scenario of docs/performance.md, a few runs each.
+
+    python benchmarks/run.py --posts 1000 10000 --repeat 3 [--pelican] [--work /tmp/deskpress-bench]
+
+Prints the median wall time and the peak memory of each scenario, for the reference renderer
+(markdown-it-py) and, when installed, the fast one (markdown-it-pyrs). Memory is measured twice:
+the largest single process (getrusage of the children, the operating system's own accounting)
+and the sum over the build's process tree, sampled from /proc every 20 ms. With --pelican the
+same corpus is also built by Pelican, installed into a throwaway virtual environment, once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.corpus import write_corpus  # noqa: E402
+from benchmarks.pelican import pelican_build  # noqa: E402
+
+MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - started
+print(json.dumps({"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "code": code}))
+"""
+
+SERVE = """
+import json, sys, time
+from datetime import datetime, timezone
+from pathlib import Path
+from generator.build import build
+from generator.cache import BuildCache
+root, runs, fast = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "fast"
+now = datetime(2030, 1, 1, tzinfo=timezone.utc)
+cache = BuildCache(root)
+build(root, now, cache=cache, fast_markdown=fast)
+post = sorted((root / "content" / "posts").glob("*.md"))[len(list((root / "content" / "posts").glob("*.md"))) // 2]
+times = []
+for run in range(runs):
+    with post.open("a", encoding="utf-8") as stream:
+        stream.write(f"\\nEdited in process, run {run}.\\n")
+    started = time.perf_counter()
+    build(root, now, cache=cache, fast_markdown=fast)
+    times.append(time.perf_counter() - started)
+print(json.dumps(times))
+"""
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(stat[1]), []).append(int(entry))
+            rss[int(entry)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo += children.get(current, [])
+    return total / 2**20
+
+
+def measure(command: list[str], cwd: Path) -> dict:
+    """Run one command; its wall time, largest process and peak summed memory of its process tree."""
+    process = subprocess.Popen([sys.executable, "-c", MEASURE, *command], cwd=cwd, stdout=subprocess.PIPE, text=True)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mb(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    done.set()
+    sampler.join()
+    result = json.loads(output.strip().splitlines()[-1])
+    if result["code"] != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}")
+    return {**result, "tree_mb": peak}
+
+
+def deskpress(fast: bool, *options: str) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", *options] + ([] if fast else ["--reference-markdown"])
+
+
+def scenarios(site: Path, fast: bool, repeat: int) -> dict[str, list[dict]]:
+    """Each row of the targets table, `repeat` times, on a copy of the corpus at `site`."""
+    results: dict[str, list[dict]] = {name: [] for name in ("cold", "no change", "edit one post", "add a post", "add a comment")}
+    posts = sorted((site / "content" / "posts").glob("*.md"))
+    for run in range(repeat):
+        shutil.rmtree(site / "public", ignore_errors=True)
+        shutil.rmtree(site / ".deskpress-cache", ignore_errors=True)
+        results["cold"].append(measure(deskpress(fast, "--no-cache"), site))
+    measure(deskpress(fast), site)
+    for run in range(repeat):
+        results["no change"].append(measure(deskpress(fast), site))
+        with posts[len(posts) // 3].open("a", encoding="utf-8") as stream:
+            stream.write(f"\nAn edit, run {run}.\n")
+        results["edit one post"].append(measure(deskpress(fast), site))
+        (site / "content" / "posts" / f"2026-01-0{run + 1}-new-{run}.md").write_text(
+            f"---\ntitle: New post {run}\ndate: 2026-01-0{run + 1} 10:00\n---\nA new post.\n", encoding="utf-8")
+        results["add a post"].append(measure(deskpress(fast), site))
+        slug = posts[len(posts) // 2].stem[11:]
+        comment = site / "content" / "comments" / slug / f"bench-{run}.md"
+        comment.parent.mkdir(parents=True, exist_ok=True)
+        comment.write_text(f"---\nauthor: Bench\ndate: 2026-02-0{run + 1} 10:00\n---\nA new comment.\n", encoding="utf-8")
+        results["add a comment"].append(measure(deskpress(fast), site))
+    return results
+
+
+def in_process_edits(site: Path, fast: bool, repeat: int) -> list[float]:
+    """What `serve` sees: one process holding its cache, rebuilding after each edit of one post."""
+    output = subprocess.run([sys.executable, "-c", SERVE, str(site), str(repeat), "fast" if fast else "reference"],
+                            check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def report(posts: int, renderer: str, results: dict[str, list[dict]], serve: list[float]) -> None:
+    for name, runs in results.items():
+        wall = statistics.median(r["wall"] for r in runs)
+        print(f"| {posts} | {renderer} | {name} | {wall:.2f} s | {max(r['rss_mb'] for r in runs):.0f} MB | "
+              f"{max(r['tree_mb'] for r in runs):.0f} MB |", flush=True)
+    print(f"| {posts} | {renderer} | edit one post, in process (serve) | {statistics.median(serve) * 1000:.0f} ms | | |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, nargs="+", default=[1000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--renderers", nargs="+", default=["fast", "reference"], choices=["fast", "reference"])
+    parser.add_argument("--pelican", action="store_true", help="also build each corpus with Pelican (slow)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/deskpress-bench"))
+    args = parser.parse_args()
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
+    print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}, Python {sys.version.split()[0]}")
+    print("| posts | renderer | scenario | median wall | largest process | process tree |\n| --- | --- | --- | --- | --- | --- |")
+    for posts in args.posts:
+        corpus = args.work / f"corpus-{posts}"
+        if not (corpus / "site.yaml").exists():
+            write_corpus(corpus, posts)
+        cold = {}
+        for renderer in args.renderers:
+            site = args.work / f"site-{posts}-{renderer}"
+            shutil.rmtree(site, ignore_errors=True)
+            shutil.copytree(corpus, site)
+            results = scenarios(site, renderer == "fast", args.repeat)
+            report(posts, renderer, results, in_process_edits(site, renderer == "fast", args.repeat))
+            cold[renderer] = statistics.median(r["wall"] for r in results["cold"])
+        if args.pelican:
+            seconds = pelican_build(corpus, args.work)
+            ratios = ", ".join(f"{name} {wall / seconds:.2f}" for name, wall in cold.items())
+            print(f"| {posts} | Pelican | cold | {seconds:.2f} s | | | deskpress/Pelican: {ratios}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""Remember what earlier builds computed, so a rebuild only redoes the work its changes affect.
+
+Every result is stored under a digest of *all* its inputs (the source bytes, the renderer and theme
+versions, the settings), so a stale entry can never be found: a changed input is a different key.
+Two kinds of results are kept:
+
+- values (a parsed source file, a rendered Markdown body), reused instead of recomputed;
+- output files: for each file of the built site, the key of the inputs it was made from and the size
+  and mtime it had after the build. When the key is unchanged and the file on disk still has that
+  size and mtime, the file is kept as it is without rendering it again.
+
+A BuildCache lives in memory (warm reuse when one process calls build() repeatedly, as `serve`
+does) and, unless made with `persistent=False`, in `.deskpress-cache/cache.sqlite` under the site
+folder. Nothing is saved until a build has succeeded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import pickle
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import jinja2
+import jinja2.meta
+
+from generator.output import KEEP, Unchanged
+from generator.render import Memo
+from generator.site import Entry, Site
+from generator.theme import Theme
+
+CACHE_DIR = ".deskpress-cache"
+CACHE_FORMAT = "1"
+
+
+def digest(*parts: bytes | str) -> str:
+    """A short, collision-safe name for some bytes (blake2b, 128 bits)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def fingerprint(value: Any) -> str | None:
+    """The digest of a value's full contents, or None when it cannot be pickled (then it is not cached).
+
+    Pickling records every field of the frozen dataclasses passed between stages, so equal digests
+    mean equal inputs; equal inputs may rarely pickle differently, which only costs a cache miss.
+    """
+    return Fingerprints().of(value)
+
+
+class Fingerprints:
+    """Fingerprints for one build: an entry met again (a post on many listings and feeds) is pickled once."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, tuple[Entry, str | None]] = {}
+
+    def of(self, value: Any) -> str | None:
+        buffer = io.BytesIO()
+        try:
+            _EntryPickler(buffer, self, value).dump(value)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return None
+        return digest(buffer.getvalue())
+
+    def entry_reference(self, obj: Any, top: Any) -> Any:
+        if type(obj) is not Entry or obj is top:
+            return NotImplemented
+        if id(obj) not in self.known:
+            self.known[id(obj)] = (obj, self.of(obj))
+        found = self.known[id(obj)][1]
+        if found is None:
+            raise pickle.PicklingError("an entry that cannot be fingerprinted")
+        return EntryDigest, (found,)
+
+
+class _EntryPickler(pickle.Pickler):
+    """Pickles without its memo ("fast" mode): equal values give equal bytes however objects are shared,
+    so a value parsed now and the same value loaded from the cache have one fingerprint."""
+
+    def __init__(self, buffer: io.BytesIO, fingerprints: Fingerprints, top: Any):
+        super().__init__(buffer, protocol=5)
+        self.fast = True
+        self.fingerprints, self.top = fingerprints, top
+
+    def reducer_override(self, obj: Any) -> Any:
+        return self.fingerprints.entry_reference(obj, self.top)
+
+
+class EntryDigest(str):
+    """Stands for an entry inside a fingerprint: the digest of its own full pickle."""
+
+
+@dataclass(frozen=True)
+class OutputStamp:
+    """What an output file was made from, and how it looked on disk right after the build."""
+
+    key: str
+    size: int
+    mtime_ns: int
+
+
+class BuildCache:
+    """Memoised values and output stamps; hold one across build() calls to reuse work in memory."""
+
+    def __init__(self, root: Path | None = None, persistent: bool = True):
+        self.path = root / CACHE_DIR / "cache.sqlite" if root is not None and persistent else None
+        self.values: dict[str, Any] = {}
+        self.stamps: dict[tuple[str, str], OutputStamp] = {}
+        self._loaded = self.path is None
+        self._used: set[str] = set()
+        self._new: dict[str, Any] = {}
+        self._keys: dict[tuple[str, str], str] = {}
+        self._kept: set[tuple[str, str]] = set()
+        self._connection: sqlite3.Connection | None = None
+
+    def value(self, key: str, compute: Callable[[], Any]) -> Any:
+        """The value stored under `key`, computing and remembering it when there is none."""
+        found = self.lookup(key)
+        if found is not None:
+            return found
+        result = compute()
+        self.store(key, result)
+        return result
+
+    def compile_templates_once(self, environment: jinja2.Environment) -> None:
+        """Keep compiled templates next to the cache (Jinja2 checks each template's source before reuse)."""
+        if self.path is not None:
+            folder = self.path.parent / "templates"
+            folder.mkdir(parents=True, exist_ok=True)
+            environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+
+    def many(self, keys: list[str], items: list[Any], compute: Callable[[list[Any]], list[Any]]) -> list[Any]:
+        """Values for many keys at once; `compute` gets the items whose keys are missing, in one batch."""
+        found = [self.lookup(key) for key in keys]
+        missing = [index for index, value in enumerate(found) if value is None]
+        for index, value in zip(missing, compute([items[index] for index in missing])):
+            self.store(keys[index], value)
+            found[index] = value
+        return found
+
+    def lookup(self, key: str) -> Any | None:
+        self._used.add(key)
+        if key in self.values:
+            return self.values[key]
+        if self.path is not None and self.path.exists():
+            row = self._db().execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                self.values[key] = pickle.loads(row[0])
+                return self.values[key]
+        return None
+
+    def store(self, key: str, value: Any) -> None:
+        self._used.add(key)
+        self.values[key] = value
+        self._new[key] = value
+
+    def output(self, out: Path, rel: str, key: str | None, produce: Callable[[], bytes]) -> bytes | Unchanged:
+        """The bytes of output file `rel`, or KEEP when the file on disk was made from the same inputs."""
+        if key is None:
+            return produce()
+        self._load_stamps()
+        self._keys[(str(out), rel)] = key
+        stamp = self.stamps.get((str(out), rel))
+        if stamp is not None and stamp.key == key:
+            try:
+                stat = (out / rel).stat()
+            except OSError:
+                stat = None
+            if stat is not None and stat.st_size == stamp.size and stat.st_mtime_ns == stamp.mtime_ns:
+                self._kept.add((str(out), rel))
+                return KEEP
+        self._kept.discard((str(out), rel))
+        return produce()
+
+    def committed(self, out: Path, written: Iterable[str]) -> None:
+        """Record the files of a successful build as they now are on disk, then save everything."""
+        self._load_stamps()
+        folder = str(out)
+        before = {k: v for k, v in self.stamps.items() if k[0] == folder}
+        after = {(folder, rel): before[(folder, rel)] for rel in written if (folder, rel) in self._kept}
+        for rel in written:
+            key = self._keys.get((folder, rel))
+            if key is not None and (folder, rel) not in after:
+                stat = (out / rel).stat()
+                after[(folder, rel)] = OutputStamp(key, stat.st_size, stat.st_mtime_ns)
+        self.stamps = {k: v for k, v in self.stamps.items() if k[0] != folder} | after
+        self.values = {k: v for k, v in self.values.items() if k in self._used}
+        self._save([k for k in before if k not in after], {k: v for k, v in after.items() if before.get(k) != v})
+        self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
+
+    def _db(self) -> sqlite3.Connection:
+        assert self.path is not None
+        if self._connection is not None:
+            return self._connection
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._connection = _open(self.path)
+        except sqlite3.DatabaseError:
+            self.path.unlink()
+            self._connection = _open(self.path)
+        return self._connection
+
+    def _load_stamps(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.path is None or not self.path.exists():
+            return
+        db = self._db()
+        with db:
+            for folder, rel, key, size, mtime in db.execute("SELECT folder, rel, key, size, mtime FROM stamps"):
+                self.stamps[(folder, rel)] = OutputStamp(key, size, mtime)
+
+    def _save(self, gone: list[tuple[str, str]], changed: dict[tuple[str, str], OutputStamp]) -> None:
+        if self.path is None:
+            return
+        db = self._db()
+        with db:
+            db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)",
+                           ((k, pickle.dumps(v, protocol=5)) for k, v in self._new.items()))
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM used")
+            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
+            db.execute("DELETE FROM memo WHERE key NOT IN (SELECT key FROM used)")
+            db.executemany("DELETE FROM stamps WHERE folder = ? AND rel = ?", gone)
+            db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)",
+                           ((f, rel, s.key, s.size, s.mtime_ns) for (f, rel), s in changed.items()))
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The cache database; a damaged file raises DatabaseError, and the caller starts afresh.
+
+    `serve` rebuilds on a watcher thread, one build at a time, so the connection may change threads.
+    """
+    connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    connection.executescript(
+        "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);"
+        "CREATE TABLE IF NOT EXISTS stamps (folder TEXT, rel TEXT, key TEXT, size INTEGER, mtime INTEGER,"
+        " PRIMARY KEY (folder, rel));"
+    )
+    return connection
+
+
+def cached(cache: BuildCache, kind: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` remembered by its (str or bytes) arguments and the generator's code version."""
+    return lambda *args: cache.value(digest(kind, code_version(), *args), lambda: function(*args))
+
+
+def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environment: jinja2.Environment) -> Memo:
+    """Skip rendering a page or feed whose inputs (and settings, theme, code) match the file on disk.
+
+    The template globals are read at the first call, once the page renderer has set them."""
+    themed = theme_version(theme.folders)
+    whole_site = cache.value(digest("templates reading site", code_version(), themed), lambda: templates_reading_site(environment))
+    fingerprints = Fingerprints()
+
+    @functools.cache
+    def shared() -> str | None:
+        plain_globals = {k: v for k, v in environment.globals.items() if k != "site" and not callable(v)}
+        return fingerprint((code_version(), themed, site.config, site.drafts_shown, plain_globals, site_outline(site)))
+
+    def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
+        extra = fingerprints.of(site) if template in whole_site else ""
+        key = fingerprints.of((shared(), rel, template, extra, inputs)) if shared() and extra is not None else None
+        return cache.output(out, rel, key, produce)
+
+    return memo
+
+
+def site_outline(site: Site) -> tuple:
+    """Every post's and page's metadata, without bodies or comments.
+
+    Theme helpers (related posts, page metadata) may read any post's title, date, tags or URL, so
+    every page depends on this outline; only a post's own body and comments stay local to it."""
+    return (tuple((dataclasses.replace(e.post, body=""), e.url, e.status, e.older, e.newer) for e in site.entries),
+            tuple((dataclasses.replace(p.page, body=""), p.url, p.status) for p in site.pages))
+
+
+@functools.cache
+def code_version() -> str:
+    """The generator's own code: a changed deskpress (even a local edit) never reuses old results."""
+    package = Path(__file__).parent
+    return digest(*(path.read_bytes() for path in sorted(package.glob("*.py"))))
+
+
+def theme_version(folders: Iterable[Path]) -> str:
+    """Every template of the theme, by name and bytes: editing one re-renders pages (not Markdown)."""
+    parts: list[str | bytes] = []
+    for folder in folders:
+        for path in sorted((folder / "templates").rglob("*")):
+            if path.is_file():
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+SITE_PARTS_EVERY_PAGE_MAY_READ = frozenset({"config", "drafts_shown"})
+
+
+def templates_reading_site(environment: jinja2.Environment) -> frozenset[str]:
+    """Templates that read more of `site` than its settings, directly or through what they include.
+
+    Their pages depend on every post, so their cache keys include the whole site."""
+    asts = {name: environment.parse(environment.loader.get_source(environment, name)[0])
+            for name in environment.list_templates()}
+    direct = {name for name, tree in asts.items() if _reads_site(tree)}
+    uses = {name: set(jinja2.meta.find_referenced_templates(tree)) for name, tree in asts.items()}
+    reading = set(direct) | {name for name, refs in uses.items() if None in refs}
+    changed = True
+    while changed:
+        grown = {name for name, refs in uses.items() if refs & reading} - reading
+        reading |= grown
+        changed = bool(grown)
+    return frozenset(reading)
+
+
+def _reads_site(tree: jinja2.nodes.Template) -> bool:
+    names = sum(1 for node in tree.find_all(jinja2.nodes.Name) if node.name == "site")
+    safe = sum(1 for node in tree.find_all(jinja2.nodes.Getattr)
+               if isinstance(node.node, jinja2.nodes.Name) and node.node.name == "site"
+               and node.attr in SITE_PARTS_EVERY_PAGE_MAY_READ)
+    return names > safe

@@ -1,0 +1,30 @@
+"""The benchmark runs end to end at a tiny size (a smoke test: nothing here is timed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.corpus import AUTHORS, CATEGORIES, write_corpus
+from benchmarks.run import in_process_edits, scenarios
+
+
+def test_the_corpus_is_the_same_for_the_same_seed_and_differs_for_another(tmp_path: Path):
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    first, again, other = (write_corpus(tmp_path / name, 12, seed) for name, seed in (("a", 1), ("b", 1), ("c", 2)))
+    assert files(first) == files(again)
+    assert files(first) != files(other)
+    assert len(list((first / "content" / "posts").glob("*.md"))) == 12
+    assert len(AUTHORS) == 8 and len(CATEGORIES) == 20
+
+
+def test_every_scenario_runs_and_leaves_a_complete_site(tmp_path: Path):
+    site = write_corpus(tmp_path / "site", 6)
+    results = scenarios(site, fast=True, repeat=1)
+    assert set(results) == {"cold", "no change", "edit one post", "add a post", "add a comment"}
+    assert all(run["wall"] > 0 and run["rss_mb"] > 0 for runs in results.values() for run in runs)
+    assert len(in_process_edits(site, fast=True, repeat=1)) == 1
+    built = site / "public"
+    assert (built / "2026" / "01" / "01" / "new-0" / "index.html").is_file()
+    assert "A new comment." in (built / "comments" / "feed.xml").read_text(encoding="utf-8")

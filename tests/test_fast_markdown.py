@@ -1,0 +1,95 @@
+"""The optional Rust renderer changes speed, never output: it must match markdown-it-py byte for byte."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from benchmarks.corpus import comment, post_body
+from generator.markdown import MarkdownRenderer
+from tests.conftest import SiteFolder
+
+pytest.importorskip("markdown_it_pyrs")
+
+FEATURES = [
+    "## Intro\n\nText.\n\n## Intro\n\n### Intro\n\n#### `code` in *heading*\n\n##### Not anchored\n",
+    "# Title\n\n## Tom &amp; Jerry \\*escaped\\*\n\n## ![logo](a.png) Logo and text\n\nSetext\n------\n",
+    "## Ünïcödé heading 世界\n\n## \n\n## ---\n\nSetext over\ntwo lines\n---\n\n## [link](/x/) heading\n",
+    "```python\ndef f(x):\n    return x < 1 and '&'\n```\n\n```nosuchlanguage\n<b>\n```\n\n```\nplain\n```\n",
+    "~~~js\nconst a = 1;\n~~~\n\n```python {.numbered}\nx = 1\n```\n\n- item\n\n  ```bash\n  echo hi\n  ```\n",
+    "    indented code\n\n> quote with `code`\n",
+    "Text with a note.[^1]\n\n[^1]: The note.\n",
+    "First paragraph.\n\n<!--more-->\n\n## After the fold\n\nMore.\n",
+    "Summary paragraph *here*.\n\nSecond.\n",
+    "| a | b |\n| --- | ---: |\n| 1 | 2 |\n\n~~gone~~ and <span class=\"x\">raw</span>\n",
+    "<div>\n<h2>Raw heading</h2>\n</div>\n\n## Markdown heading\n",
+    "<pre>raw pre</pre>\n\n```python\nx = 1\n```\n",
+    "",
+]
+COMMENTS = [
+    "<script>alert(1)</script> **bold**", "[click](javascript:alert(1)) and <http://example.com>",
+    "~~struck~~ `code`\n\n```\nblock\n```\n", "<img src=x onerror=alert(1)>", "# Heading in a comment\n\n> quote",
+]
+
+
+def corpus(count: int) -> tuple[list[str], list[str]]:
+    rng = random.Random(7)
+    posts = [post_body(rng) for _ in range(count)]
+    from datetime import datetime, timezone
+    comments = [comment(rng, datetime(2020, 1, 1, tzinfo=timezone.utc), n, None) for n in range(count)]
+    return posts, comments
+
+
+@pytest.fixture(scope="module")
+def renderers() -> tuple[MarkdownRenderer, MarkdownRenderer]:
+    return MarkdownRenderer(), MarkdownRenderer(fast=True)
+
+
+@pytest.mark.parametrize("source", FEATURES)
+def test_every_promised_feature_renders_the_same(renderers, source: str):
+    reference, fast = renderers
+    assert fast.post(source) == reference.post(source)
+
+
+@pytest.mark.parametrize("source", COMMENTS)
+def test_comments_render_and_sanitise_the_same(renderers, source: str):
+    reference, fast = renderers
+    assert fast.comment(source) == reference.comment(source)
+
+
+def test_a_site_under_a_path_moves_root_links_the_same_way():
+    source = "See [about](/about/), ![logo](/logo.png), [ref] and [far](//cdn.example.com/x).\n\n[ref]: /ref/\n\n## Head\n"
+    reference, fast = MarkdownRenderer("/blog/"), MarkdownRenderer("/blog/", fast=True)
+    assert fast.post(source) == reference.post(source)
+    assert 'href="/blog/about/"' in reference.post(source).html
+    assert fast.fast.post("[far](//cdn.example.com/x) and [rel](x/)\n") is not None
+
+
+def test_the_benchmark_corpus_renders_the_same_and_mostly_on_the_fast_path(renderers):
+    reference, fast = renderers
+    posts, comments = corpus(120)
+    assert [fast.post(p) for p in posts] == [reference.post(p) for p in posts]
+    assert [fast.comment(c) for c in comments] == [reference.comment(c) for c in comments]
+    handled = sum(fast.fast.post(p) is not None for p in posts)
+    assert handled > len(posts) // 2
+
+
+def test_headings_get_anchors_and_code_is_highlighted_on_the_fast_path(renderers):
+    _, fast = renderers
+    html = fast.fast.post(FEATURES[0] + FEATURES[3])
+    assert '<h2 id="intro">' in html and '<h2 id="intro-1">' in html and '<h3 id="intro-2">' in html
+    assert '<pre class="highlight"><code class="language-python">' in html
+    assert fast.fast.post(FEATURES[6]) is None
+
+
+def test_a_site_built_with_either_renderer_is_the_same(tmp_path):
+    outputs = []
+    for fast in (False, True):
+        site = SiteFolder(tmp_path / f"site-{fast}")
+        site.post("2026-01-15-one", FEATURES[0] + FEATURES[3] + FEATURES[7])
+        site.post("2026-01-16-two", FEATURES[6], summary="A note")
+        site.file("content/comments/one/c1.md", "---\nauthor: Reader\ndate: 2026-01-16\n---\n" + COMMENTS[0] + "\n")
+        site.build(fast_markdown=fast, use_cache=False)
+        outputs.append(site.files())
+    assert outputs[0] == outputs[1]

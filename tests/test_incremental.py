@@ -1,0 +1,183 @@
+"""The incremental build is never wrong: after any sequence of edits it writes what a clean build writes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.build import build
+from generator.cache import CACHE_DIR, BuildCache
+from generator.cli import main
+from generator.errors import SiteError
+from generator.markdown import SERIAL_LIMIT, render_many
+from generator.theme import default_theme_dir
+from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
+
+BYLINE = (default_theme_dir() / "templates" / "_byline.html").read_text(encoding="utf-8")
+TEMPLATES = (BYLINE, BYLINE + "<!-- edited -->\n", BYLINE + "<p class=\"count\">{{ site.entries | length }} posts</p>\n")
+CONFIGS = (BASIC_CONFIG, BASIC_CONFIG.replace("title: Test Blog", "title: Renamed Blog"),
+           BASIC_CONFIG.replace("paginate: 10", "paginate: 1"), BASIC_CONFIG + "permalink: /{category}/{slug}/\n")
+SLUGS = ("p0", "p1", "p2", "p3")
+
+slug = st.sampled_from(SLUGS)
+edits = st.one_of(
+    st.tuples(st.just("body"), slug, st.sampled_from(["Plain text.", "## Heading\n\nMore [link](/x/).", "Other."])),
+    st.tuples(st.just("title"), slug, st.sampled_from(["First", "Second", "Third"])),
+    st.tuples(st.just("category"), slug, st.sampled_from(["Work", "Life"])),
+    st.tuples(st.just("tags"), slug, st.sampled_from(["[a]", "[a, b]", "[]"])),
+    st.tuples(st.just("author"), slug, st.sampled_from(["ana", "bo"])),
+    st.tuples(st.just("date"), slug, st.sampled_from(["2026-01-15 10:00", "2026-03-01 08:00", "2026-07-01 09:00"])),
+    st.tuples(st.just("draft"), slug, st.booleans()),
+    st.tuples(st.just("disclaimer"), slug, st.sampled_from(["true", "false", None])),
+    st.tuples(st.just("delete"), slug, st.none()),
+    st.tuples(st.just("comment"), slug, st.sampled_from(["c1", "c2"])),
+    st.tuples(st.just("uncomment"), slug, st.sampled_from(["c1", "c2"])),
+    st.tuples(st.just("template"), st.none(), st.integers(0, len(TEMPLATES) - 1)),
+    st.tuples(st.just("config"), st.none(), st.integers(0, len(CONFIGS) - 1)),
+)
+
+
+class Blog:
+    """The model of a tiny site: post metadata and bodies by slug, comments, template and settings."""
+
+    def __init__(self, site: SiteFolder):
+        self.site = site
+        self.posts = {name: {"title": name.upper(), "date": "2026-02-01 10:00", "body": f"Post {name}."} for name in SLUGS[:2]}
+        self.comments: set[tuple[str, str]] = {("p0", "c1")}
+        self.site.config(BASIC_CONFIG.replace("disclaimer:", "theme: custom\ndisclaimer:", 1))
+        self.template, self.settings = 0, 0
+        self.write_all()
+
+    def apply(self, kind: str, name: str | None, value) -> None:
+        if kind == "template":
+            self.template = value
+        elif kind == "config":
+            self.settings = value
+        elif kind == "delete":
+            self.posts.pop(name, None)
+            self.comments = {c for c in self.comments if c[0] != name}
+        elif kind == "comment":
+            self.posts.setdefault(name, {"title": name, "date": "2026-02-01 10:00", "body": "New."})
+            self.comments.add((name, value))
+        elif kind == "uncomment":
+            self.comments.discard((name, value))
+        else:
+            post = self.posts.setdefault(name, {"title": name, "date": "2026-02-01 10:00", "body": "New."})
+            post[kind] = value
+        self.write_all()
+
+    def write_all(self) -> None:
+        root = self.site.root
+        for folder in ("content/posts", "content/comments"):
+            shutil.rmtree(root / folder, ignore_errors=True)
+        (root / "content/posts").mkdir(parents=True)
+        for name, fields in self.posts.items():
+            meta = {k: v for k, v in fields.items() if k != "body" and v is not None}
+            self.site.post(name, fields["body"], **meta)
+        for name, key in self.comments:
+            self.site.file(f"content/comments/{name}/{key}.md",
+                           f"---\nauthor: Reader {key}\ndate: 2026-04-0{key[-1]} 12:00\n---\nComment {key} on {name}.\n")
+        self.site.file("themes/custom/templates/_byline.html", TEMPLATES[self.template])
+        config = CONFIGS[self.settings].replace("disclaimer:", "theme: custom\ndisclaimer:", 1)
+        self.site.config(config)
+
+
+def clean_build(root: Path, out: Path) -> dict[str, bytes]:
+    shutil.rmtree(out, ignore_errors=True)
+    build(root, NOW, output=out, use_cache=False, jobs=1)
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(edits, min_size=1, max_size=5))
+def test_incremental_output_equals_a_clean_build_after_every_edit(tmp_path_factory, steps):
+    root = tmp_path_factory.mktemp("incremental") / "site"
+    blog = Blog(SiteFolder(root))
+    warm = BuildCache(root)
+    build(root, NOW, output=blog.site.out, cache=warm, jobs=1)
+    for kind, name, value in steps:
+        blog.apply(kind, name, value)
+        build(root, NOW, output=blog.site.out, cache=warm, jobs=1)
+        expected = clean_build(root, root / "clean")
+        assert blog.site.files() == expected, (kind, name, value)
+    build(root, NOW, output=root / "persistent", jobs=1)
+    blog.apply("title", "p0", "After a restart")
+    build(root, NOW, output=root / "persistent", jobs=1)
+    assert {p.relative_to(root / "persistent").as_posix(): p.read_bytes()
+            for p in sorted((root / "persistent").rglob("*")) if p.is_file()} == clean_build(root, root / "clean")
+
+
+def test_a_rebuild_with_nothing_changed_rewrites_nothing(site: SiteFolder):
+    site.post("2026-01-15-one", "Body.")
+    site.file("content/comments/one/c1.md", "---\nauthor: Reader\ndate: 2026-01-16\n---\nNice.\n")
+    site.build()
+    mtimes = {p: p.stat().st_mtime_ns for p in site.out.rglob("*") if p.is_file()}
+    again = site.build()
+    assert again.written.changed == 0
+    assert {p: p.stat().st_mtime_ns for p in site.out.rglob("*") if p.is_file()} == mtimes
+
+
+def test_an_output_file_edited_by_hand_is_rewritten(site: SiteFolder):
+    site.post("2026-01-15-one", "Body.")
+    site.build()
+    page = site.out / "2026/01/15/one/index.html"
+    original = page.read_bytes()
+    page.write_bytes(b"tampered")
+    site.build()
+    assert page.read_bytes() == original
+
+
+def test_a_template_edit_rerenders_pages_but_not_markdown(site: SiteFolder):
+    site.post("2026-01-15-one", "Body with `code`.")
+    cache = BuildCache(site.root)
+    site.build(cache=cache)
+    rendered = dict(cache.values)
+    site.config(BASIC_CONFIG + "theme: mine\n")
+    site.file("themes/mine/templates/_byline.html", BYLINE + "<p class=\"marker\">edited</p>\n")
+    result = site.build(cache=cache)
+    assert site.html("2026/01/15/one/").select_one(".marker").get_text() == "edited"
+    assert result.written.changed > 0
+    assert all(cache.values[key] is value for key, value in rendered.items() if key in cache.values)
+
+
+def test_a_failed_build_keeps_the_previous_output_and_the_cache_stays_right(site: SiteFolder):
+    site.post("2026-01-15-one", "Body.")
+    cache = BuildCache(site.root)
+    site.build(cache=cache)
+    before = site.files()
+    site.post("2026-01-16-two", "Broken.", author="nobody")
+    with pytest.raises(SiteError, match="unknown author"):
+        site.build(cache=cache)
+    assert site.files() == before
+    site.post("2026-01-16-two", "Fixed.")
+    site.build(cache=cache)
+    assert site.files() == clean_build(site.root, site.root / "clean")
+
+
+def test_a_damaged_cache_file_is_replaced_and_the_build_is_right(site: SiteFolder):
+    site.post("2026-01-15-one", "Body.")
+    site.build()
+    (site.root / CACHE_DIR / "cache.sqlite").write_bytes(b"this is not a database" * 100)
+    site.post("2026-01-15-one", "Edited body.")
+    site.build()
+    assert site.files() == clean_build(site.root, site.root / "clean")
+
+
+def test_markdown_rendered_over_a_process_pool_equals_rendering_in_process():
+    sources = [f"## Part {n}\n\nText *{n}* with `code` and a [link](/x/{n}/).\n" for n in range(SERIAL_LIMIT + 10)]
+    assert render_many("post", sources, jobs=2) == render_many("post", sources, jobs=1)
+
+
+def test_build_options_profile_jobs_and_no_cache(site: SiteFolder):
+    site.post("2026-01-15-one", "Body.")
+    result = CliRunner().invoke(main, ["build", "--site", str(site.root), "--no-cache", "--jobs", "1", "--profile"])
+    assert result.exit_code == 0, result.output
+    assert "rendering Markdown" in result.output and "%" in result.output
+    assert not (site.root / CACHE_DIR).exists()
+    assert CliRunner().invoke(main, ["build", "--site", str(site.root)]).exit_code == 0
+    assert (site.root / CACHE_DIR / "cache.sqlite").is_file()
