@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import cache
 
 from babel import Locale
 from babel.core import get_global
-from babel.dates import DateTimePattern, get_date_format, get_time_format, parse_pattern
+from babel.dates import DateTimePattern, format_skeleton, get_date_format, get_time_format, parse_pattern
 
 from generator.config import DATE_STYLES, SiteConfig
 
@@ -14,6 +15,12 @@ from generator.config import DATE_STYLES, SiteConfig
 def date_pattern(date_format: str, locale: Locale) -> DateTimePattern:
     """A named CLDR style ('long') in the language's own pattern, or the site's own pattern ('d MMMM y')."""
     return get_date_format(date_format, locale) if date_format in DATE_STYLES else parse_pattern(date_format)
+
+
+@cache
+def month_title(year: int, month: int, language: str) -> str:
+    """A month archive's name as the language writes it ('March 2026', 'mars 2026'); pure, so memoised."""
+    return format_skeleton("yMMMM", date(year, month, 1), locale=Locale.parse(language.replace("-", "_")))
 
 
 class LocalDates:

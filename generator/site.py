@@ -15,9 +15,8 @@ from generator.config import Author, SiteConfig
 from generator.content import Comment, Content, Page, Post
 from generator.disclaimer import Footer, decide_footer
 from generator.errors import Problem, error, raise_if_errors
+from generator.localise import month_title
 
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December")
 ARCHIVE_KINDS = ("category", "tag", "author", "month")
 ARCHIVE_INDEX = {"category": "categories/", "tag": "tags/", "author": "authors/", "month": "archives/"}
 ARCHIVE_PLURAL = {"category": "Categories", "tag": "Tags", "author": "Authors", "month": "Archives"}
@@ -249,7 +248,7 @@ def _entry(config: SiteConfig, post: Post, status: str, responses: tuple[Comment
         author_link=Link(author.name, f"author/{term_slug(author.key)}/"),
         category=Link(post.category, f"category/{category_slug}/"),
         tags=tuple(Link(tag, f"tag/{term_slug(tag)}/") for tag in post.tags),
-        month=Link(f"{MONTH_NAMES[local.month - 1]} {local.year}", f"{local.year:04d}/{local.month:02d}/"),
+        month=Link(month_title(local.year, local.month, config.language), f"{local.year:04d}/{local.month:02d}/"),
         footer=decide_footer(post.disclaimer, config.categories.get(post.category), author, config.disclaimer),
         threads=_threads(comments, problems),
         pings=tuple(c for c in responses if c.type != "comment"),

@@ -212,6 +212,8 @@ def test_dates_follow_language_date_format_and_timezone(site: SiteFolder):
     assert page.select_one(".byline time").get_text() == "16 janvier 2026 at 00:30"
     assert meta(page, "og:locale") == ["fr_FR"]
     assert json.loads(site.read("search/index.json"))["posts"][0]["date_text"] == "16 janvier 2026"
+    assert site.html("2026/01/").find("h1").get_text().endswith("janvier 2026")
+    assert [a.get_text() for a in site.html("archives/").select(".archive-list a")] == ["janvier 2026"]
     site.config(BASIC_CONFIG + "language: de\ndate_format: EEEE, d. MMMM y\n")
     site.build()
     assert site.html("2026/01/15/bonjour/").select_one(".byline time").get_text().startswith("Donnerstag, 15. Januar 2026")
