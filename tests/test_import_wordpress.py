@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.errors import SiteError
 from generator.frontmatter import parse_document
-from generator.importers.wordpress import ImportOptions, import_wordpress
+from generator.importers.wordpress import ImportOptions, _Tally, import_wordpress
 from generator.importers.siteyaml import merge_site_yaml
 from generator.importers.writer import MANIFEST
 from tests.conftest import SiteFolder
@@ -398,3 +398,10 @@ def test_site_yaml_merge_handles_flow_style_and_missing_sections():
     assert yaml.safe_load(change.text) == {"title": "Mine", "authors": {"ana": {"name": "Ana"}, "rosa": {"name": "Rosa"}},
                                            "categories": {"Work": {}}}
     assert change.added == ("authors.rosa", "categories.Work")
+
+
+def test_only_archives_no_post_uses_are_reported_as_lost():
+    tally = _Tally(old_archives={"/tag/c-sharp/": "C#", "/tag/old/": "Old", "/tag/c/": "C"},
+                   new_archives={"C#": "/tag/c/", "C": "/tag/c/"}, archive_paths={"/tag/c/"})
+    assert tally.archive_redirects() == {"/tag/c-sharp/": "/tag/c/", "/tag/c-sharp/feed/": "/tag/c/feed.xml"}
+    assert tally.lost_archives() == ("/tag/old/",)
