@@ -97,6 +97,7 @@ class SiteConfig:
     date_format: str = "long"
     share: ShareSettings = ShareSettings()
     humans_txt: bool = False
+    redirects: dict[str, str] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -128,7 +129,7 @@ TOP_LEVEL = {
     "paginate": _INT, "output_dir": _STR, "permalink": _STR, "default_author": _STR,
     "authors": _SECTION, "categories": _SECTION, "disclaimer": _SECTION, "theme": _STR,
     "feeds": _SECTION, "comments": _SECTION, "policy": _SECTION,
-    "date_format": _STR, "share": _SECTION, "humans_txt": _BOOL,
+    "date_format": _STR, "share": _SECTION, "humans_txt": _BOOL, "redirects": _SECTION,
 }
 AUTHOR_KEYS = {"name": _STR, "employer": _STR, "url": _STR, "bio": _STR, "disclaimer": _BOOL}
 CATEGORY_KEYS = {"disclaimer": _BOOL, "description": _STR}
@@ -207,6 +208,7 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Problem]]:
         comments=CommentSettings(**reader.section(top.pop("comments", None), COMMENT_KEYS, "comments.")),
         policy=PolicySettings(**{k: tuple(v) for k, v in reader.section(top.pop("policy", None), POLICY_KEYS, "policy.").items()}),
         share=_share(reader, top.pop("share", None)),
+        redirects=_redirects(reader, top.pop("redirects", None) or {}),
         **top,
     )
     _check_values(reader, config)
@@ -233,6 +235,47 @@ def _share(reader: _Reader, value: Any) -> ShareSettings:
         reader.fail("share.mastodon", f"'share.mastodon' must be a server's host name such as 'mastodon.social', not {mastodon!r}")
         fields.pop("mastodon")
     return ShareSettings(**fields)
+
+
+def _redirects(reader: _Reader, value: dict) -> dict[str, str]:
+    """Old site-relative path -> new path or http(s) URL; bad entries are reported and left out."""
+    accepted: dict[str, str] = {}
+    for old, new in value.items():
+        dotted = f"redirects.{old}"
+        problem = _redirect_problem(old, new)
+        if problem:
+            reader.fail(dotted, f"'{dotted}': {problem}")
+        else:
+            accepted[old.removeprefix("/")] = new if _is_web_url(new) else new.removeprefix("/")
+    return accepted
+
+
+def _redirect_problem(old: Any, new: Any) -> str | None:
+    """Why an entry cannot be a redirect: the old side becomes a file, so it must stay inside the output folder."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        return f"old and new addresses must be text, not {old!r}: {new!r}"
+    if not old.startswith("/") or urlsplit(old).netloc or "#" in old:
+        return "the old address must be a path on this site starting with '/' (no host, no '#')"
+    if _leaves_site(old):
+        return "the old address must not contain '.' or '..' segments (it would leave the output folder)"
+    if old == "/":
+        return "the home page cannot be redirected"
+    if re.search(r"\s", old + new):
+        return "addresses must not contain spaces (write %20)"
+    if _is_web_url(new):
+        return None
+    if not new.startswith("/") or new.startswith("//") or _leaves_site(new):
+        return f"the new address must be a path on this site starting with '/' or an absolute http(s) URL, not {new!r}"
+    return None
+
+
+def _is_web_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _leaves_site(path: str) -> bool:
+    return any(segment in (".", "..") for segment in urlsplit(path).path.replace("\\", "/").split("/"))
 
 
 def _check_locale(reader: _Reader, config: SiteConfig) -> None:

@@ -4,20 +4,28 @@ Aliases come from posts' and pages' frontmatter. A site that has aliases moved f
 engine, so it also answers the feed addresses WordPress used (`/feed/`, `/comments/feed/`,
 `/category/x/feed/`, `/YYYY/MM/DD/slug/feed/`), which is what keeps old subscribers subscribed.
 An alias with a query string (`/?p=123`) cannot be a file: it lives in `_redirects` only.
+site.yaml's `redirects` (addresses that moved without a post to carry them, such as WordPress
+archives whose slug changed) come first, so a person can override any alias from one place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 import jinja2
 
-from generator.site import ARCHIVE_INDEX, ATOM_TYPE, RSS_TYPE, Site, absolute, alias_path, href, output_path
+from generator.config import SiteConfig
+from generator.search import INDEX_PATH
+from generator.site import (ARCHIVE_INDEX, ATOM_TYPE, RSS_TYPE, URI_SCHEME, Site, absolute, alias_path, feed_links, href,
+                            output_path, site_feed_links)
 
 REDIRECTS_FILE = "_redirects"
 FEED_KINDS = ("category", "tag", "author")
+FEED_FILES = {"atom.xml": ATOM_TYPE, "feed.xml": RSS_TYPE}
+BUILD_FILES = ("404.html", "sitemap.xml", "robots.txt", "humans.txt", INDEX_PATH, REDIRECTS_FILE)
+THEME_FOLDER = "theme/"
 
 
 @dataclass(frozen=True)
@@ -35,14 +43,24 @@ def site_redirects(site: Site) -> tuple[Redirect, ...]:
     aliases = [Redirect(alias.lstrip("/"), url, title)
                for url, title, record_aliases in _records(site) for alias in record_aliases]
     feeds = _feed_redirects(site, aliases) if aliases else []
-    taken = {e.url for e in site.entries} | {p.url for p in site.pages} | set(ARCHIVE_INDEX.values()) | {""}
-    taken |= {a.url for archives in site.archives.values() for a in archives}
+    taken = _taken(site)
     chosen: dict[str, Redirect] = {}
-    for redirect in aliases + feeds:
+    for redirect in _configured(site) + aliases + feeds:
         key = alias_path(redirect.old) or redirect.old
-        if key not in taken and key not in chosen:
+        if key not in taken and key not in chosen and not key.startswith(THEME_FOLDER):
             chosen[key] = redirect
     return tuple(chosen.values())
+
+
+def _taken(site: Site) -> set[str]:
+    """Folders a redirect page must not claim: real pages, and files (feeds, static) a folder of that name would replace."""
+    archives = [a for archives in site.archives.values() for a in archives]
+    taken = {e.url for e in site.entries} | {p.url for p in site.pages} | set(ARCHIVE_INDEX.values()) | {""}
+    taken |= {a.url for a in archives}
+    links = list(site_feed_links(site.config)) + [link for e in site.entries for link in e.comment_feeds]
+    links += [link for a in archives for link in feed_links(a.name, a.url)]
+    files = {link.url for link in links} | set(site.static_files) | set(BUILD_FILES)
+    return taken | {f"{rel}/" for rel in files}
 
 
 def redirect_files(site: Site, environment: jinja2.Environment) -> Iterator[tuple[str, bytes]]:
@@ -55,8 +73,8 @@ def redirect_files(site: Site, environment: jinja2.Environment) -> Iterator[tupl
     for redirect in redirects:
         folder = alias_path(redirect.old)
         if folder is not None:
-            html = template.render(language=config.language, title=redirect.title, target=href(config, redirect.target),
-                                   canonical=absolute(config, redirect.target), feed_type=redirect.feed_type)
+            html = template.render(language=config.language, title=redirect.title, target=_link(config, redirect.target),
+                                   canonical=_link(config, redirect.target, absolute), feed_type=redirect.feed_type)
             yield output_path(folder), html.encode("utf-8")
     yield REDIRECTS_FILE, redirects_text(site, redirects).encode("utf-8")
 
@@ -69,8 +87,21 @@ def redirects_text(site: Site, redirects: tuple[Redirect, ...]) -> str:
         parts = urlsplit("/" + redirect.old)
         source = href(config, parts.path.lstrip("/"))
         query = f" {parts.query}" if parts.query else ""
-        lines.append(f"{source}{query} {href(config, redirect.target)} 301")
+        lines.append(f"{source}{query} {_link(config, redirect.target)} 301")
     return "\n".join(lines) + "\n"
+
+
+def _link(config: SiteConfig, target: str, make: Callable[[SiteConfig, str], str] = href) -> str:
+    """A site-relative target made into a link; an absolute URL (from site.yaml) stays as written."""
+    return target if URI_SCHEME.match(target) else make(config, target)
+
+
+def _configured(site: Site) -> list[Redirect]:
+    """site.yaml's `redirects`, titled after the post, page or archive they lead to when it is on this site."""
+    titles = {"": site.config.title} | {a.url: a.name for archives in site.archives.values() for a in archives}
+    titles |= {e.url: e.post.title for e in site.entries} | {p.url: p.page.title for p in site.pages}
+    return [Redirect(old, new, titles.get(new) or titles.get(new[: new.rfind("/") + 1], new),
+                     FEED_FILES.get(urlsplit(new).path.rpartition("/")[2])) for old, new in site.config.redirects.items()]
 
 
 def _records(site: Site):

@@ -217,3 +217,36 @@ def test_site_yaml_that_is_not_utf8_is_an_error(site: SiteFolder):
     data = config_with("title: Caf\xe9").encode("latin-1")
     site.file("site.yaml", data)
     assert build_problems(site) == [f"site.yaml: not valid UTF-8 (invalid continuation byte at byte {data.index(0xE9)})"]
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("/../escape/: /about/", "must not contain '.' or '..' segments (it would leave the output folder)"),
+    ("/old/../../x/: /about/", "must not contain '.' or '..' segments"),
+    ("old/: /about/", "the old address must be a path on this site starting with '/'"),
+    ("//evil.example/x/: /about/", "the old address must be a path on this site"),
+    ("/old/#top: /about/", "the old address must be a path on this site"),
+    ("/: /about/", "the home page cannot be redirected"),
+    ("/old/: about/", "the new address must be a path on this site starting with '/' or an absolute http(s) URL"),
+    ("/old/: javascript:alert(1)", "the new address must be a path on this site"),
+    ("/old/: //evil.example/", "the new address must be a path on this site"),
+    ("/old/: /a/../../b/", "the new address must be a path on this site"),
+    ("/old/: [/a/, /b/]", "old and new addresses must be text"),
+    ("/old/:", "old and new addresses must be text"),
+    ("2013: /archives/", "old and new addresses must be text"),
+    ("/old page/: /about/", "addresses must not contain spaces"),
+])
+def test_bad_redirects_are_errors_on_their_line(site: SiteFolder, entry: str, message: str):
+    site.config(config_with(f"redirects:\n  /fine/: /about/\n  {entry}\n"))
+    problems = build_problems(site)
+    assert len(problems) == 1 and problems[0].startswith("site.yaml:9: '") and message in problems[0], problems
+
+
+def test_redirects_must_be_a_mapping(site: SiteFolder):
+    site.config(config_with("redirects: [/old/, /new/]"))
+    assert build_problems(site) == ["site.yaml:7: 'redirects' must be a mapping of keys, not ['/old/', '/new/']"]
+
+
+def test_redirects_are_read_as_site_relative_paths_or_urls(site: SiteFolder):
+    site.config(config_with("redirects:\n  /old/: /about/\n  /?p=3: https://elsewhere.example/x\n  /gone: /"))
+    config, _ = load_config(site.root)
+    assert config.redirects == {"old/": "about/", "?p=3": "https://elsewhere.example/x", "gone": ""}

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.errors import SiteError
 from generator.frontmatter import parse_document
-from generator.importers.wordpress import ImportOptions, import_wordpress
+from generator.importers.wordpress import ImportOptions, _Tally, import_wordpress
 from generator.importers.siteyaml import merge_site_yaml
 from generator.importers.writer import MANIFEST
 from tests.conftest import SiteFolder
@@ -270,7 +270,35 @@ def test_a_new_folder_gets_a_complete_site_yaml(imported):
     assert config["base_url"] == "https://fieldnotes.example.org/"
     assert config["authors"] == {"rosa": {"name": "Rosa Marlow"}, "devi": {"name": "Devi Anand"}}
     assert config["categories"]["Work Notes"] == {"description": "Notes from the day job at the harbour."}
-    assert "/tag/c-sharp/ is now /tag/c/" in report.moved_archives
+    assert "/tag/c-sharp/ -> /tag/c/" in report.redirected_archives
+
+
+def test_moved_archives_redirect_to_their_new_address(imported):
+    folder, report = imported
+    redirects = yaml.safe_load((folder.root / "site.yaml").read_text())["redirects"]
+    assert redirects["/tag/c-sharp/"] == "/tag/c/" and redirects["/tag/c-sharp/feed/"] == "/tag/c/feed.xml"
+    assert redirects["/category/quays/"] == "/tag/quays-jetties/", "a later category became a tag"
+    page = folder.html("tag/c-sharp/")
+    assert page.find("meta", attrs={"http-equiv": "refresh"})["content"] == "0; url=/tag/c/"
+    assert folder.html("tag/c/").h1 is not None and "tag/c/feed.xml" in folder.files()
+    assert folder.html("tag/c-sharp/feed/").find("link", rel="alternate")["href"] == "/tag/c/feed.xml"
+    assert "/tag/c-sharp/ /tag/c/ 301" in folder.read("_redirects").splitlines()
+    lines = report.lines()
+    assert "  /tag/c-sharp/ -> /tag/c/" in lines and not report.lost_archives
+    assert not any("will 404" in line for line in lines)
+
+
+def test_a_rerun_keeps_a_redirect_the_user_changed_unless_forced(tmp_path: Path):
+    folder = empty_site(tmp_path / "site")
+    run_import(folder.root)
+    path = folder.root / "site.yaml"
+    path.write_text(path.read_text().replace("/tag/c-sharp/: /tag/c/", "/tag/c-sharp/: /tag/csharp/  # mine"))
+    report = run_import(folder.root)
+    assert "/tag/c-sharp/: /tag/csharp/  # mine" in path.read_text() and "redirects./tag/c-sharp/" in report.site_yaml.kept
+    forced = run_import(folder.root, force=True)
+    assert yaml.safe_load(path.read_text())["redirects"]["/tag/c-sharp/"] == "/tag/c/"
+    assert forced.site_yaml.replaced == ("redirects./tag/c-sharp/",)
+    folder.build()
 
 
 def test_import_into_an_existing_site_keeps_its_settings_unless_forced(site: SiteFolder):
@@ -370,3 +398,10 @@ def test_site_yaml_merge_handles_flow_style_and_missing_sections():
     assert yaml.safe_load(change.text) == {"title": "Mine", "authors": {"ana": {"name": "Ana"}, "rosa": {"name": "Rosa"}},
                                            "categories": {"Work": {}}}
     assert change.added == ("authors.rosa", "categories.Work")
+
+
+def test_only_archives_no_post_uses_are_reported_as_lost():
+    tally = _Tally(old_archives={"/tag/c-sharp/": "C#", "/tag/old/": "Old", "/tag/c/": "C"},
+                   new_archives={"C#": "/tag/c/", "C": "/tag/c/"}, archive_paths={"/tag/c/"})
+    assert tally.archive_redirects() == {"/tag/c-sharp/": "/tag/c/", "/tag/c-sharp/feed/": "/tag/c/feed.xml"}
+    assert tally.lost_archives() == ("/tag/old/",)

@@ -20,7 +20,8 @@ class ImportReport:
     kept_html: tuple[str, ...]
     remote_media: tuple[str, ...]
     copied_media: int
-    moved_archives: tuple[str, ...]
+    redirected_archives: tuple[str, ...]
+    lost_archives: tuple[str, ...]
     warnings: tuple[Problem, ...]
     files: WriteOutcome
     site_yaml: SiteYamlChange
@@ -48,9 +49,12 @@ class ImportReport:
         if self.remote_media:
             lines.append(f"media: {len(self.remote_media)} files left on the old server (pass --uploads to copy them):")
             lines += [f"  {url}" for url in self.remote_media]
-        if self.moved_archives:
-            lines.append("archive addresses that change (not redirected; old links to them will 404):")
-            lines += [f"  {move}" for move in self.moved_archives]
+        if self.redirected_archives:
+            lines.append("archive addresses that change, redirected by `redirects` in site.yaml (with their feeds):")
+            lines += [f"  {move}" for move in self.redirected_archives]
+        if self.lost_archives:
+            lines.append("archives no imported post uses any more (not redirected; old links to them will 404):")
+            lines += [f"  {old}" for old in self.lost_archives]
         if self.kept_html:
             lines.append(f"kept as HTML or changed, worth a look ({len(self.kept_html)}):")
             lines += [f"  {note}" for note in self.kept_html]

@@ -1,4 +1,4 @@
-"""Add imported authors and categories to site.yaml by editing its text, so comments and order survive.
+"""Add imported authors, categories and redirects to site.yaml by editing its text, so comments and order survive.
 
 The file is only ever read with the safe loader; the edited text is read back and compared with
 the intended result, so a layout this module does not understand fails loudly instead of corrupting.
@@ -14,7 +14,7 @@ import yaml
 
 from generator.errors import SiteError, error
 
-SECTIONS = ("authors", "categories")
+SECTIONS = ("authors", "categories", "redirects")
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,11 @@ def new_site_yaml(settings: dict[str, Any], sections: dict[str, dict[str, dict]]
     return header + dump(settings) + "".join(dump({name: entries}) + "\n" for name, entries in sections.items() if entries)
 
 
-def merge_site_yaml(text: str, sections: dict[str, dict[str, dict]], force: bool, path: str = "site.yaml") -> SiteYamlChange:
+def merge_site_yaml(text: str, sections: dict[str, dict[str, Any]], force: bool, path: str = "site.yaml") -> SiteYamlChange:
     """Add missing entries to each section; replace existing ones only when `force` is set."""
     original = yaml.safe_load(text) or {}
     if not isinstance(original, dict):
-        raise SiteError([error(path, 1, "site.yaml is not a mapping of keys: cannot add the imported authors")])
+        raise SiteError([error(path, 1, "site.yaml is not a mapping of keys: cannot add what the import found")])
     added, replaced, kept = [], [], []
     expected = dict(original)
     for name, entries in sections.items():
@@ -63,7 +63,7 @@ def merge_site_yaml(text: str, sections: dict[str, dict[str, dict]], force: bool
             text = _write_section(text, name, current, merged)
             expected[name] = merged
     if yaml.safe_load(text) != expected:
-        raise SiteError([error(path, None, "could not add the imported authors and categories without disturbing "
+        raise SiteError([error(path, None, "could not add the imported authors, categories and redirects without disturbing "
                                            "site.yaml; add them by hand or start from an empty folder")])
     return SiteYamlChange(text, tuple(added), tuple(replaced), tuple(kept))
 

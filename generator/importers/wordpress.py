@@ -63,12 +63,13 @@ def import_wordpress(options: ImportOptions) -> ImportReport:
     index = index_export(options.export)
     site_yaml_path = options.site / CONFIG_FILE
     existing = site_yaml_path.read_text(encoding="utf-8") if site_yaml_path.is_file() else None
-    yaml_change = _site_yaml(index, options, existing)
-    config = _config_from(yaml_change.text)
+    config = _config_from(_site_yaml(index, options, existing, {}).text)
     writer = ImportWriter(options.site, options.dry_run)
     try:
-        writer.add(CONFIG_FILE, yaml_change.text.encode("utf-8"), tracked=False)
         tally = _Importer(options, index, config, writer).run()
+        yaml_change = _site_yaml(index, options, existing, tally.archive_redirects())
+        _config_from(yaml_change.text)
+        writer.add(CONFIG_FILE, yaml_change.text.encode("utf-8"), tracked=False)
         files = writer.commit()
     except BaseException:
         writer.abort()
@@ -141,12 +142,13 @@ def _ancestry(item: Item, records: dict[str, Item]) -> list[Item]:
     return list(reversed(chain))
 
 
-def _site_yaml(index: ExportIndex, options: ImportOptions, existing: str | None):
+def _site_yaml(index: ExportIndex, options: ImportOptions, existing: str | None, redirects: dict[str, str]):
+    """site.yaml with the export's people, categories and moved archives merged in (redirects are known only after pass 2)."""
     authors = {a.login: {"name": a.display_name} for a in index.channel.authors if a.login}
     authors.update({login: {"name": login} for login in index.creators if login not in authors})
     categories = {} if options.all_categories_as_tags else {
         name: ({"description": plain_text(text)} if text.strip() else {}) for name, text in index.categories.items()}
-    sections = {"authors": authors, "categories": categories}
+    sections = {"authors": authors, "categories": categories, "redirects": redirects}
     if existing is None:
         settings = _new_settings(index)
         existing = new_site_yaml(settings, {}, options.export.name)
@@ -204,17 +206,31 @@ class _Tally:
     copied: dict[str, Path] = field(default_factory=dict)
     old_archives: dict[str, str] = field(default_factory=dict)
     new_archives: dict[str, str] = field(default_factory=dict)
+    archive_paths: set[str] = field(default_factory=set)
 
-    def moved_archives(self) -> tuple[str, ...]:
-        kept = set(self.new_archives.values())
-        return tuple(sorted(f"{old} is now {self.new_archives.get(name, 'gone (no post uses it)')}"
-                            for old, name in self.old_archives.items() if old not in kept))
+    def archive_moves(self) -> dict[str, str]:
+        """Each old archive that moved: WordPress slugged it differently ('C#' -> c-sharp), or a category became a tag."""
+        return {old: self.new_archives[name] for old, name in sorted(self.old_archives.items())
+                if name in self.new_archives and old not in self.archive_paths}
+
+    def archive_redirects(self) -> dict[str, str]:
+        """The moves for site.yaml, each with its feed, so subscribers of the old archive keep getting posts."""
+        found: dict[str, str] = {}
+        for old, new in self.archive_moves().items():
+            found |= {old: new, f"{old}feed/": f"{new}feed.xml"}
+        return found
+
+    def lost_archives(self) -> tuple[str, ...]:
+        """Old archives no imported post files under any more: nothing to send their readers to."""
+        return tuple(sorted(old for old, name in self.old_archives.items()
+                            if name not in self.new_archives and old not in self.archive_paths))
 
     def report(self, files, yaml_change, dry_run: bool) -> ImportReport:
+        moved = tuple(f"{old} -> {new}" for old, new in self.archive_moves().items())
         return ImportReport(
             self.posts, self.pages, self.drafts, self.scheduled, tuple(sorted(self.comments.items())),
             tuple(sorted((+self.skipped).items())), tuple(self.kept_html), tuple(sorted(self.remote_media)),
-            len(self.copied), self.moved_archives(), tuple(self.warnings), files, yaml_change, dry_run,
+            len(self.copied), moved, self.lost_archives(), tuple(self.warnings), files, yaml_change, dry_run,
         )
 
 
@@ -334,9 +350,10 @@ class _Importer:
         for domain, nicename, name in named:
             if nicename and (domain == "category" or domain in TAG_DOMAINS):
                 self.tally.old_archives[f"/{'category' if domain == 'category' else 'tag'}/{unquote(nicename)}/"] = name
-        self.tally.new_archives[category] = f"/category/{term_slug(category)}/"
-        for tag in tags:
-            self.tally.new_archives.setdefault(tag, f"/tag/{term_slug(tag)}/")
+        for kind, name in [("category", category)] + [("tag", tag) for tag in tags]:
+            path = f"/{kind}/{term_slug(name)}/"
+            self.tally.archive_paths.add(path)
+            self.tally.new_archives[name] = path if kind == "category" else self.tally.new_archives.get(name, path)
 
     def aliases(self, item: Item, new_url: str, query_key: str, extra_pages: int) -> list[str]:
         """Every old address of a published item that differs from its new one."""
