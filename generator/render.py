@@ -17,7 +17,7 @@ from generator.markdown import RenderedBody
 from generator.metadata import listing_lastmods
 from generator.presentation import ThemeHelpers
 from generator.site import (
-    ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, FeedLink, Link, ListingPage, PageEntry, Site, absolute,
+    ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, FeedLink, Link, PageEntry, Site, absolute,
     archive_feed_links, href, output_path, paginate, site_feed_links,
 )
 
