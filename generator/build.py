@@ -121,6 +121,15 @@ def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2
                memo: Memo = no_memo) -> Iterator[tuple[str, bytes | Unchanged]]:
     """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order."""
     environment = environment or theme.environment()
+    written: set[str] = set()
+    for rel, data in _generated_files(site, rendered, theme, environment, memo):
+        written.add(rel)
+        yield rel, data
+    yield from redirect_files(site, environment, frozenset(written))
+
+
+def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment,
+                     memo: Memo) -> Iterator[tuple[str, bytes | Unchanged]]:
     yield from PageRenderer(site, environment, rendered, memo).all_pages()
     yield from all_feeds(site, rendered, memo)
     yield "sitemap.xml", sitemap(site)
@@ -134,7 +143,6 @@ def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2
     static_root = site.config.content_dir / "static"
     for rel in site.static_files:
         yield rel, (static_root / rel).read_bytes()
-    yield from redirect_files(site, environment)
 
 
 def output_folder(config: SiteConfig, output: Path | None) -> Path:

@@ -17,14 +17,11 @@ from urllib.parse import urlsplit
 import jinja2
 
 from generator.config import SiteConfig
-from generator.search import INDEX_PATH
-from generator.site import (ARCHIVE_INDEX, ATOM_TYPE, RSS_TYPE, URI_SCHEME, Site, absolute, alias_path, feed_links, href,
-                            output_path, site_feed_links)
+from generator.site import ATOM_TYPE, RSS_TYPE, URI_SCHEME, Site, absolute, alias_path, href, output_path
 
 REDIRECTS_FILE = "_redirects"
 FEED_KINDS = ("category", "tag", "author")
 FEED_FILES = {"atom.xml": ATOM_TYPE, "feed.xml": RSS_TYPE}
-BUILD_FILES = ("404.html", "sitemap.xml", "robots.txt", "humans.txt", INDEX_PATH, REDIRECTS_FILE)
 THEME_FOLDER = "theme/"
 
 
@@ -38,12 +35,12 @@ class Redirect:
     feed_type: str | None = None
 
 
-def site_redirects(site: Site) -> tuple[Redirect, ...]:
-    """Every redirect of the site, first claim wins, never over a real page."""
+def site_redirects(site: Site, written: frozenset[str]) -> tuple[Redirect, ...]:
+    """Every redirect of the site, first claim wins, never over a file the build `written` already."""
     aliases = [Redirect(alias.lstrip("/"), url, title)
                for url, title, record_aliases in _records(site) for alias in record_aliases]
     feeds = _feed_redirects(site, aliases) if aliases else []
-    taken = _taken(site)
+    taken = _taken(written)
     chosen: dict[str, Redirect] = {}
     for redirect in _configured(site) + aliases + feeds:
         key = alias_path(redirect.old) or redirect.old
@@ -52,20 +49,18 @@ def site_redirects(site: Site) -> tuple[Redirect, ...]:
     return tuple(chosen.values())
 
 
-def _taken(site: Site) -> set[str]:
-    """Folders a redirect page must not claim: real pages, and files (feeds, static) a folder of that name would replace."""
-    archives = [a for archives in site.archives.values() for a in archives]
-    taken = {e.url for e in site.entries} | {p.url for p in site.pages} | set(ARCHIVE_INDEX.values()) | {""}
-    taken |= {a.url for a in archives}
-    links = list(site_feed_links(site.config)) + [link for e in site.entries for link in e.comment_feeds]
-    links += [link for a in archives for link in feed_links(a.name, a.url)]
-    files = {link.url for link in links} | set(site.static_files) | set(BUILD_FILES)
-    return taken | {f"{rel}/" for rel in files}
+def _taken(written: frozenset[str]) -> set[str]:
+    """Folders a redirect page must not claim: those holding a page, and files (feeds, static) a folder would replace."""
+    pages = {rel.removesuffix("index.html") for rel in written if rel == "index.html" or rel.endswith("/index.html")}
+    return pages | {f"{rel}/" for rel in written | {REDIRECTS_FILE}}
 
 
-def redirect_files(site: Site, environment: jinja2.Environment) -> Iterator[tuple[str, bytes]]:
-    """An HTML page per path alias, then one `_redirects` file listing every redirect as a 301."""
-    redirects = site_redirects(site)
+def redirect_files(site: Site, environment: jinja2.Environment, written: frozenset[str]) -> Iterator[tuple[str, bytes]]:
+    """An HTML page per path alias, then one `_redirects` file listing every redirect as a 301.
+
+    `written` is every other file of the build: a redirect never replaces one of them.
+    """
+    redirects = site_redirects(site, written)
     if not redirects:
         return
     config = site.config
