@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,13 +21,14 @@ from generator.frontmatter import parse_document
 from generator.localise import LocalDates
 from generator.markdown import pygments_css, render_many, renderer_version
 from generator.metadata import humans_txt
-from generator.output import Staging, Unchanged, WriteReport
+from generator.output import Pending, Staging, Unchanged, WriteReport
+from generator.parallel import write_all
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
 from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap
 from generator.search import INDEX_PATH, search_index
 from generator.site import Site, assemble_site
-from generator.theme import Theme, load_theme
+from generator.theme import Theme, load_theme, template_problem
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     told the name of each stage as it starts.
     """
     clock = Stopwatch(progress or (lambda stage: None))
+    keyed = cache is not None or use_cache
     if cache is None:
         cache = BuildCache(root, persistent=use_cache)
     config, config_warnings = load_config(root)
@@ -69,16 +70,16 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
         site = assemble_site(config, content, now, include_drafts=drafts)
     clock.stage("rendering Markdown")
     fast = fast_markdown_available() if fast_markdown is None else fast_markdown
-    rendered = render_markdown(content, config.base_path, cache, jobs or os.cpu_count() or 1, fast)
+    jobs = jobs or os.cpu_count() or 1
+    rendered = render_markdown(content, config.base_path, cache, jobs, fast)
     theme = load_theme(config)
     environment = theme.environment()
     cache.compile_templates_once(environment)
-    memo = output_memo(cache, out, site, theme, environment)
+    memo = output_memo(cache, out, site, theme, environment, rendered.version) if keyed else no_memo
     clock.stage("writing pages and feeds")
     staging = Staging(out)
     try:
-        for rel, data in site_files(site, rendered, theme, environment, memo):
-            staging.write(rel, data)
+        write_all(staging, site_files(site, rendered, theme, environment, deferred(memo)), jobs)
     except jinja2.TemplateError as exc:
         staging.abort()
         raise SiteError([template_problem(exc)]) from None
@@ -114,11 +115,16 @@ def render_markdown(content: Content, base_path: str = "/", cache: BuildCache | 
     bodies = cache.many([digest(version, "post", r.body) for r in records], [r.body for r in records], render("post"))
     comments = cache.many([digest(version, "comment", c.body) for c in content.comments],
                           [c.body for c in content.comments], render("comment"))
-    return Rendered(dict(zip((r.source for r in records), bodies)), dict(zip((c.source for c in content.comments), comments)))
+    return Rendered(dict(zip((r.source for r in records), bodies)), dict(zip((c.source for c in content.comments), comments)), version)
+
+
+def deferred(memo: Memo) -> Memo:
+    """The same memo, but a file to be made comes back as Pending, for write_all to spread over workers."""
+    return lambda rel, template, inputs, produce: memo(rel, template, inputs, lambda: Pending(produce))
 
 
 def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment | None = None,
-               memo: Memo = no_memo) -> Iterator[tuple[str, bytes | Unchanged]]:
+               memo: Memo = no_memo) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
     """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order."""
     environment = environment or theme.environment()
     written: set[str] = set()
@@ -129,7 +135,7 @@ def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2
 
 
 def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment,
-                     memo: Memo) -> Iterator[tuple[str, bytes | Unchanged]]:
+                     memo: Memo) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
     yield from PageRenderer(site, environment, rendered, memo).all_pages()
     yield from all_feeds(site, rendered, memo)
     yield "sitemap.xml", sitemap(site)
@@ -156,13 +162,3 @@ def output_folder(config: SiteConfig, output: Path | None) -> Path:
         if out.is_relative_to(folder):
             raise SiteError([error(str(out), None, f"the output folder must not lie inside {name}")])
     return out
-
-
-def template_problem(exc: jinja2.TemplateError) -> Problem:
-    """Point at the template line that failed, not at Python internals."""
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        return error(exc.filename or exc.name or "template", exc.lineno, f"template error: {exc.message}")
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xml", ".txt"))]
-    if frames:
-        return error(frames[-1].filename, frames[-1].lineno, f"template error: {exc}")
-    return error("template", None, f"template error: {exc}")

@@ -31,7 +31,7 @@ import jinja2.meta
 
 from generator.output import KEEP, Unchanged
 from generator.render import Memo
-from generator.site import Entry, Site
+from generator.site import Archive, Entry, Site
 from generator.theme import Theme
 
 CACHE_DIR = ".deskpress-cache"
@@ -58,10 +58,11 @@ def fingerprint(value: Any) -> str | None:
 
 
 class Fingerprints:
-    """Fingerprints for one build: an entry met again (a post on many listings and feeds) is pickled once."""
+    """Fingerprints for one build: an entry or archive met again (a post on many listings and feeds, a
+    category on each of its pages) is pickled once and stands for its digest afterwards."""
 
     def __init__(self) -> None:
-        self.known: dict[int, tuple[Entry, str | None]] = {}
+        self.known: dict[int, tuple[Entry | Archive, str | None]] = {}
 
     def of(self, value: Any) -> str | None:
         buffer = io.BytesIO()
@@ -71,15 +72,28 @@ class Fingerprints:
             return None
         return digest(buffer.getvalue())
 
-    def entry_reference(self, obj: Any, top: Any) -> Any:
-        if type(obj) is not Entry or obj is top:
+    def shared_reference(self, obj: Any, top: Any) -> Any:
+        kind = type(obj)
+        if (kind is not Entry and kind is not Archive) or obj is top:
             return NotImplemented
         if id(obj) not in self.known:
-            self.known[id(obj)] = (obj, self.of(obj))
+            self.known[id(obj)] = (obj, _plain_fingerprint(obj) if kind is Entry else self.of(obj))
         found = self.known[id(obj)][1]
         if found is None:
-            raise pickle.PicklingError("an entry that cannot be fingerprinted")
-        return EntryDigest, (found,)
+            raise pickle.PicklingError("an entry or archive that cannot be fingerprinted")
+        return SharedDigest, (found,)
+
+
+def _plain_fingerprint(entry: Entry) -> str | None:
+    """An entry holds no other entry, so it is pickled without the per-object hook: ten times faster."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(entry)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return digest(buffer.getvalue())
 
 
 class _EntryPickler(pickle.Pickler):
@@ -92,11 +106,11 @@ class _EntryPickler(pickle.Pickler):
         self.fingerprints, self.top = fingerprints, top
 
     def reducer_override(self, obj: Any) -> Any:
-        return self.fingerprints.entry_reference(obj, self.top)
+        return self.fingerprints.shared_reference(obj, self.top)
 
 
-class EntryDigest(str):
-    """Stands for an entry inside a fingerprint: the digest of its own full pickle."""
+class SharedDigest(str):
+    """Stands for an entry or archive inside a fingerprint: the digest of its own full pickle."""
 
 
 @dataclass(frozen=True)
@@ -255,8 +269,9 @@ def cached(cache: BuildCache, kind: str, function: Callable[..., Any]) -> Callab
     return lambda *args: cache.value(digest(kind, code_version(), *args), lambda: function(*args))
 
 
-def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environment: jinja2.Environment) -> Memo:
-    """Skip rendering a page or feed whose inputs (and settings, theme, code) match the file on disk.
+def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environment: jinja2.Environment,
+                rendered_with: str) -> Memo:
+    """Skip rendering a page or feed whose inputs (and settings, theme, code, Markdown renderer) match the file on disk.
 
     The template globals are read at the first call, once the page renderer has set them."""
     themed = theme_version(theme.folders)
@@ -266,7 +281,7 @@ def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environm
     @functools.cache
     def shared() -> str | None:
         plain_globals = {k: v for k, v in environment.globals.items() if k != "site" and not callable(v)}
-        return fingerprint((code_version(), themed, site.config, site.drafts_shown, plain_globals, site_outline(site)))
+        return fingerprint((code_version(), rendered_with, themed, site.config, site.drafts_shown, plain_globals, site_outline(site)))
 
     def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
         extra = fingerprints.of(site) if template in whole_site else ""

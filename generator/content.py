@@ -81,7 +81,7 @@ class Comment:
     @property
     def anchor(self) -> str:
         """The fragment id of this response on its post's page (stable: the file name decides it)."""
-        return f"comment-{slugify(self.key, allow_unicode=True) or 'x'}"
+        return f"comment-{unicode_slug(self.key) or 'x'}"
 
 
 @dataclass(frozen=True)
@@ -271,6 +271,12 @@ def _post(config: SiteConfig, doc: Document, path: Path) -> tuple[Post | None, l
     return _result(post, f)
 
 
+@functools.lru_cache(maxsize=65536)
+def unicode_slug(text: str) -> str:
+    """slugify, remembered: builds slug the same category, tag and author names thousands of times."""
+    return slugify(text, allow_unicode=True)
+
+
 @functools.lru_cache(maxsize=8)
 def _category_slugs(names: tuple[str, ...]) -> dict[str, str]:
     """Slugging every known category again for each post was a tenth of a 10,000-post build."""
@@ -281,7 +287,7 @@ def _category(f: _Fields, config: SiteConfig) -> str:
     """The category as site.yaml spells it ('policy' files under 'Policy' and gets its rule); warn when
     site.yaml lists categories and this is none of them, since a typo would silently skip a disclaimer rule."""
     name = f.text("category", default=UNCATEGORIZED) or UNCATEGORIZED
-    canonical = _category_slugs(tuple(config.categories)).get(slugify(name, allow_unicode=True))
+    canonical = _category_slugs(tuple(config.categories)).get(unicode_slug(name))
     if canonical is None and config.categories and name != UNCATEGORIZED:
         f.problems.append(warning(f.doc.path, f.doc.line_of("category"), f"category {name!r} is not in site.yaml, "
                                   f"so no category rule applies{did_you_mean(name, config.categories)}"))

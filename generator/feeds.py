@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
@@ -85,28 +85,35 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo) -> Iterator[
     limit = config.feeds.limit
     site_links = site_feed_links(config)
     newest_post = max((e.updated for e in site.entries), default=EMPTY_FEED_DATE)
-    _write = functools.partial(_write_memo, memo=memo)
     made: dict[int, FeedItem] = {}
 
-    def posts(entries: Iterable[Entry]) -> list[FeedItem]:
-        for entry in list(entries)[:limit]:
-            if id(entry) not in made:
-                made[id(entry)] = _post_item(site, entry, rendered)
-        return [made[id(entry)] for entry in list(entries)[:limit]]
+    def post_item(entry: Entry) -> FeedItem:
+        if id(entry) not in made:
+            made[id(entry)] = _post_item(site, entry, rendered)
+        return made[id(entry)]
 
-    yield from _write(site, FeedPage(site_links[:2], config.tagline or config.title, ""), posts(site.entries))
+    def post_feed(page: FeedPage, entries: Iterable[Entry]) -> Iterable[tuple[str, bytes]]:
+        shown = tuple(entries)[:limit]
+        newest = max((e.updated for e in shown), default=page.fallback_date)
+        return _write(site, page, shown, newest, lambda: [post_item(e) for e in shown], memo)
+
+    def comment_feed(page: FeedPage, responses: Iterable[tuple[Entry, Comment]]) -> Iterable[tuple[str, bytes]]:
+        shown = tuple(responses)
+        newest = max((c.date for _, c in shown), default=page.fallback_date)
+        return _write(site, page, shown, newest, lambda: [_comment_item(site, e, c, rendered) for e, c in shown], memo)
+
+    yield from post_feed(FeedPage(site_links[:2], config.tagline or config.title, ""), site.entries)
     for kind, name in ARCHIVE_FEED_NAMES.items():
         for archive in site.archives[kind]:
             page = FeedPage(archive_feed_links(config, kind, archive.name, archive.url),
                             archive.description or f"{config.title}: {name.format(archive.name)}", archive.url)
-            yield from _write(site, page, posts(archive.entries))
-    comments = [_comment_item(site, entry, comment, rendered) for entry, comment in site.comments[:limit]]
-    yield from _write(site, FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post), comments)
+            yield from post_feed(page, archive.entries)
+    yield from comment_feed(FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post),
+                            site.comments[:limit])
     for entry in site.entries:
         if entry.has_comment_feed:
-            items = [_comment_item(site, entry, c, rendered) for c in reversed(entry.comments)]
             page = FeedPage(entry.comment_feeds, f"Responses to {entry.post.title}", entry.url, entry.post.date)
-            yield from _write(site, page, items)
+            yield from comment_feed(page, ((entry, c) for c in reversed(entry.comments)))
 
 
 def _post_item(site: Site, entry: Entry, rendered: Rendered) -> FeedItem:
@@ -131,28 +138,37 @@ def _comment_item(site: Site, entry: Entry, comment: Comment, rendered: Rendered
     )
 
 
-def _write_memo(site: Site, page: FeedPage, items: list[FeedItem], memo: Memo) -> Iterable[tuple[str, bytes]]:
-    """Both formats of one feed; its date is its newest entry's, so an unchanged site gives unchanged bytes."""
-    newest = max((item.updated for item in items), default=page.fallback_date)
+def _write(site: Site, page: FeedPage, shown: tuple, newest: datetime, items: Callable[[], list[FeedItem]],
+           memo: Memo) -> Iterable[tuple[str, bytes]]:
+    """Both formats of one feed; its date is its newest entry's, so an unchanged site gives unchanged bytes.
+
+    The memo's key is made of what the feed shows (posts or responses, whose rendering the key covers
+    too), so a kept feed never builds its items."""
+    generator = functools.cache(lambda: _generator(site.config, page, items(), newest))
     for link in page.links:
         def produce(link: FeedLink = link) -> bytes:
-            feed = _generator(site.config, link, page, items, newest)
-            return feed.rss_str(pretty=True) if link.type == RSS_TYPE else feed.atom_str(pretty=True)
+            return _serialise(generator(), site.config, page, link)
 
-        yield link.url, memo(link.url, link.type, (page, items, newest), produce)
+        yield link.url, memo(link.url, link.type, (page, shown, newest), produce)
 
 
-def _generator(config: SiteConfig, link: FeedLink, page: FeedPage, items: list[FeedItem], newest: datetime) -> FeedGenerator:
-    feed = FeedGenerator()
-    feed.load_extension("dc", atom=False, rss=True)
+def _serialise(feed: FeedGenerator, config: SiteConfig, page: FeedPage, link: FeedLink) -> bytes:
+    """One format of a feed: its id and self link are the file's own absolute URL."""
     self_url = absolute(config, link.url)
     feed.id(self_url)
     feed.title(link.name)
+    feed.link([{"href": self_url, "rel": "self", "type": link.type},
+               {"href": absolute(config, page.page_url), "rel": "alternate", "type": "text/html"}], replace=True)
+    return feed.rss_str(pretty=True) if link.type == RSS_TYPE else feed.atom_str(pretty=True)
+
+
+def _generator(config: SiteConfig, page: FeedPage, items: list[FeedItem], newest: datetime) -> FeedGenerator:
+    """Everything both formats share; _serialise adds the id and links of each file."""
+    feed = FeedGenerator()
+    feed.load_extension("dc", atom=False, rss=True)
     feed.subtitle(page.subtitle)
     feed.language(config.language)
     feed.generator("deskpress", __version__)
-    feed.link(href=self_url, rel="self", type=link.type)
-    feed.link(href=absolute(config, page.page_url), rel="alternate", type="text/html")
     feed.updated(newest)
     feed.lastBuildDate(newest)
     for item in items:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import Callable
 
 from generator.errors import SiteError, error
 
@@ -32,6 +33,13 @@ class WriteReport:
     feeds: int
 
 
+class Pending:
+    """A file whose bytes are not made yet: `produce` runs later, maybe in a worker process."""
+
+    def __init__(self, produce: Callable[[], bytes]):
+        self.produce = produce
+
+
 class Staging:
     """Collects files for one build; nothing in the output folder changes before commit()."""
 
@@ -39,30 +47,55 @@ class Staging:
         self.out = out_dir
         self.stage = out_dir / STAGE
         self.written: set[str] = set()
-        self.changed: list[str] = []
+        self.folders: set[str] = set()
+        self.changed: list[tuple[str, str]] = []
         _check_ownership(out_dir)
         self.existed = out_dir.exists()
         if self.stage.exists():
             shutil.rmtree(self.stage)
+        self.fresh = not self.existed or set(os.listdir(out_dir)) <= {MARKER}
 
-    def write(self, rel: str, data: bytes | Unchanged) -> None:
-        """Stage `data` for `rel`, unless the output already holds exactly these bytes (or `data` is KEEP)."""
+    def claim(self, rel: str) -> str:
+        """Reserve `rel` for one part of the site; two parts writing one file is the user's error to hear about."""
         rel = _safe_relative(rel)
         if rel in self.written:
             raise SiteError([error(rel, None, "two parts of the site write this same file (a page and a generated page share a URL?)")])
+        parts = rel.split("/")
+        parents = ["/".join(parts[:end]) for end in range(1, len(parts))]
+        if rel in self.folders or any(parent in self.written for parent in parents):
+            raise SiteError([error(rel, None, "one part of the site writes a file where another needs a folder (two URLs clash)")])
         self.written.add(rel)
-        if isinstance(data, Unchanged):
-            return
+        self.folders.update(parents)
+        return rel
+
+    def write(self, rel: str, data: bytes | Unchanged) -> None:
+        """Stage `data` for `rel`, unless the output already holds exactly these bytes (or `data` is KEEP)."""
+        rel = self.claim(rel)
+        if not isinstance(data, Unchanged) and self.stage_file(f"p{len(self.changed)}", rel, data):
+            self.staged(f"p{len(self.changed)}", rel)
+
+    def stage_file(self, name: str, rel: str, data: bytes) -> bool:
+        """Put `data` in the staging folder as `name` unless the output holds it already; safe in a worker process.
+
+        Into a new output folder, files are staged where they will stand, so commit() moves whole folders."""
+        if self.fresh:
+            target = self.stage / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            return True
         current = self.out / rel
         try:
             if current.stat().st_size == len(data) and current.read_bytes() == data:
-                return
+                return False
         except (FileNotFoundError, NotADirectoryError):
             pass
-        if not self.changed:
-            self.stage.mkdir(parents=True)
-        (self.stage / str(len(self.changed))).write_bytes(data)
-        self.changed.append(rel)
+        self.stage.mkdir(parents=True, exist_ok=True)
+        (self.stage / name).write_bytes(data)
+        return True
+
+    def staged(self, name: str, rel: str) -> None:
+        """Record that `rel` was staged as `name` (by this process or a worker)."""
+        self.changed.append((rel, name))
 
     def commit(self) -> WriteReport:
         """Move staged files into place and delete files this build no longer produces."""
@@ -70,8 +103,10 @@ class Staging:
         marker = self.out / MARKER
         if not marker.exists():
             marker.write_text("This folder is written by deskpress build; its contents are replaced on every build.\n")
+        if self.fresh:
+            return self._commit_fresh()
         ready: set[Path] = set()
-        for number, rel in enumerate(self.changed):
+        for rel, name in self.changed:
             target = self.out / rel
             if target.parent not in ready:
                 _clear_way(self.out, target.parent)
@@ -79,9 +114,18 @@ class Staging:
                 ready.add(target.parent)
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
-            os.replace(self.stage / str(number), target)
+            os.replace(self.stage / name, target)
         self.abort()
-        removed = self._remove_stale()
+        return self._report(removed=self._remove_stale())
+
+    def _commit_fresh(self) -> WriteReport:
+        if self.stage.exists():
+            for entry in sorted(os.listdir(self.stage)):
+                os.replace(self.stage / entry, self.out / entry)
+        self.abort()
+        return self._report(removed=0)
+
+    def _report(self, removed: int) -> WriteReport:
         feeds = sum(1 for rel in self.written if rel.endswith(("atom.xml", "feed.xml")))
         return WriteReport(len(self.written), len(self.changed), removed, feeds)
 
@@ -109,10 +153,11 @@ class Staging:
 
 
 def _safe_relative(rel: str) -> str:
-    path = PurePosixPath(rel)
-    if path.is_absolute() or any(part in ("..", "") for part in path.parts) or not path.parts or path.parts[0] in (STAGE, MARKER):
+    """`rel` normalised as a POSIX path ('a//./b' -> 'a/b'), refused when it could leave the output folder."""
+    parts = [part for part in rel.split("/") if part not in ("", ".")]
+    if rel.startswith("/") or not parts or ".." in parts or parts[0] in (STAGE, MARKER):
         raise SiteError([error(rel, None, "refusing to write outside the output folder")])
-    return path.as_posix()
+    return "/".join(parts)
 
 
 def _clear_way(root: Path, folder: Path) -> None:

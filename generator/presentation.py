@@ -18,11 +18,11 @@ from generator.site import Entry, Link, PageEntry, Site
 
 
 class ThemeHelpers:
-    """Per-post facts computed once (word counts, related posts) and the functions templates call."""
+    """Per-post facts computed once (related posts; word counts when first asked) and the functions templates call."""
 
     def __init__(self, site: Site, bodies: Mapping[str, RenderedBody], dates: LocalDates):
-        self.site, self.dates = site, dates
-        self.words = {entry.post.source: word_count(bodies[entry.post.source].html) for entry in site.entries}
+        self.site, self.dates, self.bodies = site, dates, bodies
+        self.words: dict[str, int] = {}
         self.related = related_posts(site)
         self.og_locale = dates.og_locale()
 
@@ -32,11 +32,18 @@ class ThemeHelpers:
                 "search_engine": web_search(self.site.config)}
 
     def meta(self, url: str, title: str, description: str, entry: Entry | PageEntry | None = None) -> PageMeta:
-        words = self.words.get(entry.post.source, 0) if isinstance(entry, Entry) else 0
+        words = self._words(entry) if isinstance(entry, Entry) else 0
         return page_meta(self.site, self.og_locale, url, title, description, entry, words)
 
     def reading_minutes(self, entry: Entry) -> int:
-        return reading_minutes(self.words[entry.post.source])
+        return reading_minutes(self._words(entry))
+
+    def _words(self, entry: Entry) -> int:
+        """Counted when a page first needs it: a rebuild that keeps a page never reads its post's text."""
+        source = entry.post.source
+        if source not in self.words:
+            self.words[source] = word_count(self.bodies[source].html)
+        return self.words[source]
 
     def related_posts(self, entry: Entry) -> tuple[Link, ...]:
         return self.related[entry.post.source]

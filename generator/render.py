@@ -36,10 +36,11 @@ class Teaser:
 
 @dataclass(frozen=True)
 class Rendered:
-    """The HTML made by the Markdown stage, looked up by source path."""
+    """The HTML made by the Markdown stage, looked up by source path; `version` names the renderer that made it."""
 
     bodies: Mapping[str, RenderedBody]
     comments: Mapping[str, str]
+    version: str = ""
 
     def teaser(self, entry: Entry) -> Teaser:
         """The excerpt rule: text before <!--more-->, else the post's `summary`, else the first paragraph."""

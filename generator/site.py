@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 from typing import Iterable
 from urllib.parse import quote, urlsplit
 
-from slugify import slugify
 
 from generator.config import Author, SiteConfig
-from generator.content import Comment, Content, Page, Post
+from generator.content import Comment, Content, Page, Post, unicode_slug
 from generator.disclaimer import Footer, decide_footer
 from generator.errors import Problem, error, raise_if_errors
 from generator.localise import month_title
@@ -200,7 +199,7 @@ def alias_path(alias: str) -> str | None:
 
 
 def term_slug(name: str) -> str:
-    return slugify(name, allow_unicode=True) or "untitled"
+    return unicode_slug(name) or "untitled"
 
 
 def assemble_site(config: SiteConfig, content: Content, now: datetime, include_drafts: bool = False) -> Site:

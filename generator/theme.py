@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from generator.config import SiteConfig
-from generator.errors import SiteError, error
+from generator.errors import Problem, SiteError, error
 
 DEFAULT_THEME = "default"
 
@@ -34,6 +35,7 @@ class Theme:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,
         )
 
     def static_files(self) -> dict[str, Path]:
@@ -57,3 +59,13 @@ def load_theme(config: SiteConfig) -> Theme:
     if config.theme != DEFAULT_THEME:
         raise SiteError([error("site.yaml", None, f"theme {config.theme!r} not found: expected a folder {own}")])
     return Theme((default,))
+
+
+def template_problem(exc: jinja2.TemplateError) -> Problem:
+    """Point at the template line that failed, not at Python internals."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return error(exc.filename or exc.name or "template", exc.lineno, f"template error: {exc.message}")
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xml", ".txt"))]
+    if frames:
+        return error(frames[-1].filename, frames[-1].lineno, f"template error: {exc}")
+    return error("template", None, f"template error: {exc}")
