@@ -11,13 +11,12 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from generator.cache import BuildCache, cached, digest, output_memo
+from generator.cache import BuildCache, digest, output_memo, recall_sources
 from generator.config import SiteConfig, load_config
 from generator.content import Content, load_content
 from generator.errors import Problem, SiteError, error
 from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
-from generator.frontmatter import parse_document
 from generator.localise import LocalDates
 from generator.markdown import pygments_css, render_many, renderer_version
 from generator.metadata import humans_txt
@@ -65,7 +64,7 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     out = output_folder(config, output)
     clock.stage("reading content")
     with reported_alongside(config_warnings):
-        content, content_warnings = load_content(config, parse=cached(cache, "document", parse_document))
+        content, content_warnings = load_content(config, recall=recall_sources(cache, config))
     with reported_alongside(config_warnings + content_warnings):
         site = assemble_site(config, content, now, include_drafts=drafts)
     clock.stage("rendering Markdown")

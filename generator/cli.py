@@ -18,9 +18,7 @@ from generator.check import explain as explain_footer
 from generator.new import NewDocument
 from generator.new import create as create_document
 from generator.progress import BuildProgress
-from generator.serve import PreviewOptions, run_preview
 from generator.moderate import NewComment, add_comment
-from generator.importers.wordpress import ImportOptions, import_wordpress
 
 site_option = click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -123,6 +121,8 @@ def new(site_dir: Path, title: str, page: bool, category: str | None, author: st
               help="Build here (default: a private temporary folder, never public/).")
 def serve(site_dir: Path, port: int, host: str, drafts: bool, open_browser: bool, output: Path | None) -> None:
     """Preview the site with live reload: rebuilds on every save, errors shown in the browser."""
+    from generator.serve import PreviewOptions, run_preview  # watchdog and the HTTP server: only when serving
+
     run_preview(PreviewOptions(site_dir, host, port, drafts, open_browser, output), now_utc)
 
 
@@ -207,6 +207,8 @@ def import_group() -> None:
 @click.option("--all-categories-as-tags", is_flag=True, help="Make every WordPress category a tag (the first is not the category).")
 def wordpress(export: Path, site_dir: Path, uploads: Path | None, dry_run: bool, force: bool, all_categories_as_tags: bool) -> None:
     """Import a WordPress export (Tools > Export, a WXR .xml file) into the site folder."""
+    from generator.importers.wordpress import ImportOptions, import_wordpress  # lxml, bs4: a quarter second every build paid
+
     options = ImportOptions(export, site_dir, uploads, dry_run, force, all_categories_as_tags)
     try:
         report = import_wordpress(options)

@@ -100,16 +100,27 @@ PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases", "up
 COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
 
 
+LoadResult = tuple  # (record or None, problems) for one source file
+Recall = Callable[[str, list[str], list[bytes], Callable[[list[int]], list[LoadResult]]], list[LoadResult]]
+
+
+def load_all_now(kind: str, rels: list[str], raws: list[bytes], load: Callable[[list[int]], list[LoadResult]]) -> list[LoadResult]:
+    """Load every file: what a build without a cache does."""
+    return load(list(range(len(rels))))
+
+
 def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes,
-                 parse: Callable[[str, bytes], Document] = parse_document) -> tuple[Content, list[Problem]]:
+                 parse: Callable[[str, bytes], Document] = parse_document,
+                 recall: Recall = load_all_now) -> tuple[Content, list[Problem]]:
     """Parse every source file; raise SiteError listing all errors, return warnings otherwise.
 
-    `parse` splits one file (the build passes a cached version of parse_document)."""
+    `recall(kind, rels, raws, load)` may answer for files it has seen with these bytes (and this
+    site.yaml) before, calling `load` with the positions of the others (the build passes its cache)."""
     problems: list[Problem] = []
     root = config.content_dir
-    posts = _load_all(config, sorted(_markdown_files(root / "posts")), _post, problems, read, parse)
-    pages = _load_all(config, sorted(_markdown_files(root / "pages")), _page, problems, read, parse)
-    comments = _load_all(config, sorted(_markdown_files(root / "comments")), _comment, problems, read, parse)
+    loaders = (("post", root / "posts", _post), ("page", root / "pages", _page), ("comment", root / "comments", _comment))
+    posts, pages, comments = (_load_all(config, kind, sorted(_markdown_files(folder)), make, problems, read, parse, recall)
+                              for kind, folder, make in loaders)
     static_root = root / "static"
     static = tuple(sorted(p.relative_to(static_root).as_posix() for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
     if any(p.severity == "error" for p in problems):
@@ -122,20 +133,27 @@ def _markdown_files(folder: Path) -> Iterator[Path]:
         yield from (p for p in folder.rglob("*.md") if p.is_file() and not p.name.startswith("."))
 
 
-def _load_all(config: SiteConfig, paths: list[Path], make, problems: list[Problem], read, parse) -> list:
+def _load_all(config: SiteConfig, kind: str, paths: list[Path], make, problems: list[Problem], read, parse,
+              recall: Recall) -> list:
+    rels = [path.relative_to(config.root).as_posix() for path in paths]
+    raws = [read(path) for path in paths]
+
+    def load(positions: list[int]) -> list[LoadResult]:
+        return [_load_one(config, make, parse, paths[i], rels[i], raws[i]) for i in positions]
+
     records = []
-    for path in paths:
-        rel = path.relative_to(config.root).as_posix()
-        try:
-            document = parse(rel, read(path))
-            record, found = make(config, document, path)
-        except SiteError as exc:
-            problems.extend(exc.problems)
-            continue
+    for record, found in recall(kind, rels, raws, load):
         problems.extend(found)
         if record is not None:
             records.append(record)
     return records
+
+
+def _load_one(config: SiteConfig, make, parse, path: Path, rel: str, raw: bytes) -> LoadResult:
+    try:
+        return make(config, parse(rel, raw), path)
+    except SiteError as exc:
+        return None, list(exc.problems)
 
 
 class _Fields:
