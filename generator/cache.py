@@ -16,6 +16,7 @@ folder. Nothing is saved until a build has succeeded.
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import functools
 import hashlib
@@ -67,48 +68,37 @@ class Fingerprints:
         self.known: dict[int, tuple[Entry | Archive, str | None]] = {}
 
     def of(self, value: Any) -> str | None:
-        buffer = io.BytesIO()
-        try:
-            _EntryPickler(buffer, self, value).dump(value)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            return None
-        return digest(buffer.getvalue())
+        """The digest of `value`'s pickle, with every entry and archive inside it standing for its own digest.
 
-    def shared_reference(self, obj: Any, top: Any) -> Any:
-        kind = type(obj)
-        if (kind is not Entry and kind is not Archive) or obj is top:
-            return NotImplemented
+        The pickler runs in "fast" mode (no memo): equal values give equal bytes however objects are
+        shared, so a value parsed now and the same value loaded from the cache have one fingerprint.
+        Only entries and archives reach Python code (a dispatch table, not a per-object hook)."""
+        def shared(obj: Entry | Archive) -> Any:
+            return obj.__reduce_ex__(5) if obj is value else (SharedDigest, (self._shared(obj),))
+
+        return _pickle_digest(value, {**copyreg.dispatch_table, Entry: shared, Archive: shared})
+
+    def _shared(self, obj: Entry | Archive) -> str:
         if id(obj) not in self.known:
-            self.known[id(obj)] = (obj, _plain_fingerprint(obj) if kind is Entry else self.of(obj))
+            self.known[id(obj)] = (obj, _pickle_digest(obj, {}) if type(obj) is Entry else self.of(obj))
         found = self.known[id(obj)][1]
         if found is None:
             raise pickle.PicklingError("an entry or archive that cannot be fingerprinted")
-        return SharedDigest, (found,)
+        return found
 
 
-def _plain_fingerprint(entry: Entry) -> str | None:
-    """An entry holds no other entry, so it is pickled without the per-object hook: ten times faster."""
+def _pickle_digest(value: Any, dispatch_table: dict) -> str | None:
+    """An entry holds no other entry or archive, so it needs no dispatch table of its own."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.fast = True
+    if dispatch_table:
+        pickler.dispatch_table = dispatch_table
     try:
-        pickler.dump(entry)
+        pickler.dump(value)
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
     return digest(buffer.getvalue())
-
-
-class _EntryPickler(pickle.Pickler):
-    """Pickles without its memo ("fast" mode): equal values give equal bytes however objects are shared,
-    so a value parsed now and the same value loaded from the cache have one fingerprint."""
-
-    def __init__(self, buffer: io.BytesIO, fingerprints: Fingerprints, top: Any):
-        super().__init__(buffer, protocol=5)
-        self.fast = True
-        self.fingerprints, self.top = fingerprints, top
-
-    def reducer_override(self, obj: Any) -> Any:
-        return self.fingerprints.shared_reference(obj, self.top)
 
 
 class SharedDigest(str):
