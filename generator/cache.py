@@ -11,7 +11,8 @@ Two kinds of results are kept:
 
 A BuildCache lives in memory (warm reuse when one process calls build() repeatedly, as `serve`
 does) and, unless made with `persistent=False`, in `.deskpress-cache/cache.sqlite` under the site
-folder. Nothing is saved until a build has succeeded.
+folder. Nothing is saved until a build has succeeded. It also keeps, per output folder, the
+manifest of the last successful build (generator/manifest.py), saved in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any, Callable, Iterable
 import jinja2
 import jinja2.meta
 
+from generator.manifest import Manifest
 from generator.output import KEEP, Unchanged
 from generator.render import Memo
 from generator.site import Entry, Site
@@ -121,6 +123,7 @@ class BuildCache:
         self._keys: dict[tuple[str, str], str] = {}
         self._kept: set[tuple[str, str]] = set()
         self._connection: sqlite3.Connection | None = None
+        self.manifests: dict[str, Manifest] = {}
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
         """The value stored under `key`, computing and remembering it when there is none."""
@@ -181,8 +184,23 @@ class BuildCache:
         self._kept.discard((str(out), rel))
         return produce()
 
-    def committed(self, out: Path, written: Iterable[str]) -> None:
-        """Record the files of a successful build as they now are on disk, then save everything."""
+    def manifest(self, out: Path) -> Manifest | None:
+        """The manifest of the last successful build into `out`, or None (also when it cannot be read)."""
+        if str(out) in self.manifests:
+            return self.manifests[str(out)]
+        if self.path is None or not self.path.exists():
+            return None
+        try:
+            row = self._db().execute("SELECT data FROM manifest WHERE folder = ?", (str(out),)).fetchone()
+            found = pickle.loads(row[0]) if row is not None else None
+        except Exception:  # damaged, or written by another version: a full build will replace it
+            return None
+        return found if isinstance(found, Manifest) else None
+
+    def committed(self, out: Path, written: Iterable[str], manifest: Manifest | None = None) -> None:
+        """Record the files of a successful build as they now are on disk, then save everything.
+
+        `manifest` (None: forget any earlier one for `out`) is saved in the same transaction."""
         self._load_stamps()
         folder = str(out)
         before = {k: v for k, v in self.stamps.items() if k[0] == folder}
@@ -194,7 +212,11 @@ class BuildCache:
                 after[(folder, rel)] = OutputStamp(key, stat.st_size, stat.st_mtime_ns)
         self.stamps = {k: v for k, v in self.stamps.items() if k[0] != folder} | after
         self.values = {k: v for k, v in self.values.items() if k in self._used}
-        self._save([k for k in before if k not in after], {k: v for k, v in after.items() if before.get(k) != v})
+        self.manifests.pop(folder, None)
+        if manifest is not None:
+            self.manifests[folder] = manifest
+        self._save([k for k in before if k not in after], {k: v for k, v in after.items() if before.get(k) != v},
+                   folder, manifest)
         self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
 
     def _db(self) -> sqlite3.Connection:
@@ -220,7 +242,8 @@ class BuildCache:
             for folder, rel, key, size, mtime in db.execute("SELECT folder, rel, key, size, mtime FROM stamps"):
                 self.stamps[(folder, rel)] = OutputStamp(key, size, mtime)
 
-    def _save(self, gone: list[tuple[str, str]], changed: dict[tuple[str, str], OutputStamp]) -> None:
+    def _save(self, gone: list[tuple[str, str]], changed: dict[tuple[str, str], OutputStamp], folder: str,
+              manifest: Manifest | None) -> None:
         if self.path is None:
             return
         db = self._db()
@@ -234,6 +257,9 @@ class BuildCache:
             db.executemany("DELETE FROM stamps WHERE folder = ? AND rel = ?", gone)
             db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)",
                            ((f, rel, s.key, s.size, s.mtime_ns) for (f, rel), s in changed.items()))
+            db.execute("DELETE FROM manifest WHERE folder = ?", (folder,))
+            if manifest is not None:
+                db.execute("INSERT INTO manifest VALUES (?, ?)", (folder, pickle.dumps(manifest, protocol=5)))
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -246,6 +272,7 @@ def _open(path: Path) -> sqlite3.Connection:
         "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);"
         "CREATE TABLE IF NOT EXISTS stamps (folder TEXT, rel TEXT, key TEXT, size INTEGER, mtime INTEGER,"
         " PRIMARY KEY (folder, rel));"
+        "CREATE TABLE IF NOT EXISTS manifest (folder TEXT PRIMARY KEY, data BLOB);"
     )
     return connection
 

@@ -70,14 +70,14 @@ def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, n
         click.secho("Build failed: the file system refused an operation.", fg="red", err=True)
         sys.exit(1)
     print_problems(result.warnings)
-    site = result.site
+    summary = result.summary
     click.echo(
-        f"Built {len(site.entries)} posts, {len(site.pages)} pages, {result.feeds} feeds: "
+        f"Built {summary.posts} posts, {summary.pages} pages, {result.feeds} feeds: "
         f"{result.written.changed} of {result.written.files} files changed, {result.written.removed} removed, "
         f"in {result.seconds:.2f}s -> {result.output}"
     )
-    if site.next_scheduled:
-        click.echo(f"next scheduled post: {site.next_scheduled.isoformat()}")
+    if summary.next_scheduled:
+        click.echo(f"next scheduled post: {summary.next_scheduled.isoformat()}")
     if profile:
         print_profile(result.stages, result.seconds)
 
