@@ -185,15 +185,18 @@ class BuildCache:
         return produce()
 
     def manifest(self, out: Path) -> Manifest | None:
-        """The manifest of the last successful build into `out`, or None (also when it cannot be read)."""
+        """The manifest of the last successful build into `out`, or None (also when it cannot be read).
+
+        Only a manifest written by this very code is unpickled: another version's may not even load."""
         if str(out) in self.manifests:
             return self.manifests[str(out)]
         if self.path is None or not self.path.exists():
             return None
         try:
-            row = self._db().execute("SELECT data FROM manifest WHERE folder = ?", (str(out),)).fetchone()
+            row = self._db().execute("SELECT data FROM build_manifest WHERE folder = ? AND code = ?",
+                                     (str(out), code_version())).fetchone()
             found = pickle.loads(row[0]) if row is not None else None
-        except Exception:  # damaged, or written by another version: a full build will replace it
+        except Exception:  # damaged: a full build will replace it
             return None
         return found if isinstance(found, Manifest) else None
 
@@ -257,9 +260,9 @@ class BuildCache:
             db.executemany("DELETE FROM stamps WHERE folder = ? AND rel = ?", gone)
             db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)",
                            ((f, rel, s.key, s.size, s.mtime_ns) for (f, rel), s in changed.items()))
-            db.execute("DELETE FROM manifest WHERE folder = ?", (folder,))
+            db.execute("DELETE FROM build_manifest WHERE folder = ?", (folder,))
             if manifest is not None:
-                db.execute("INSERT INTO manifest VALUES (?, ?)", (folder, pickle.dumps(manifest, protocol=5)))
+                db.execute("INSERT INTO build_manifest VALUES (?, ?, ?)", (folder, code_version(), pickle.dumps(manifest, protocol=5)))
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -272,7 +275,7 @@ def _open(path: Path) -> sqlite3.Connection:
         "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);"
         "CREATE TABLE IF NOT EXISTS stamps (folder TEXT, rel TEXT, key TEXT, size INTEGER, mtime INTEGER,"
         " PRIMARY KEY (folder, rel));"
-        "CREATE TABLE IF NOT EXISTS manifest (folder TEXT PRIMARY KEY, data BLOB);"
+        "CREATE TABLE IF NOT EXISTS build_manifest (folder TEXT PRIMARY KEY, code TEXT, data BLOB);"
     )
     return connection
 

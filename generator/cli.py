@@ -20,7 +20,6 @@ from generator.new import create as create_document
 from generator.progress import BuildProgress
 from generator.serve import PreviewOptions, run_preview
 from generator.moderate import NewComment, add_comment
-from generator.importers.wordpress import ImportOptions, import_wordpress
 
 site_option = click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -207,6 +206,8 @@ def import_group() -> None:
 @click.option("--all-categories-as-tags", is_flag=True, help="Make every WordPress category a tag (the first is not the category).")
 def wordpress(export: Path, site_dir: Path, uploads: Path | None, dry_run: bool, force: bool, all_categories_as_tags: bool) -> None:
     """Import a WordPress export (Tools > Export, a WXR .xml file) into the site folder."""
+    from generator.importers.wordpress import ImportOptions, import_wordpress  # here: its HTML parser slows every start
+
     options = ImportOptions(export, site_dir, uploads, dry_run, force, all_categories_as_tags)
     try:
         report = import_wordpress(options)
