@@ -20,7 +20,7 @@ from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
 from generator.frontmatter import parse_document
 from generator.localise import LocalDates
-from generator.manifest import BuildSummary, Manifest, build_parameters, output_stats, take_inputs
+from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, output_stats, take_inputs
 from generator.markdown import pygments_css, render_many, renderer_version
 from generator.metadata import humans_txt
 from generator.output import Staging, Unchanged, WriteReport
@@ -74,7 +74,7 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     parameters = build_parameters(config, out, drafts, fast, code_version(), renderer_version(config.base_path, fast))
     previous = cache.manifest(out) if inputs is not None else None
     if previous is not None and previous.still_holds(parameters, inputs, out, now):
-        return reported_again(previous, out, clock)
+        return reported_again(previous, inputs, out, cache, clock)
     clock.stage("reading content")
     with reported_alongside(config_warnings):
         content, content_warnings = load_content(config, parse=cached(cache, "document", parse_document))
@@ -110,8 +110,11 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     return BuildResult(site, written, warnings, clock.total, out, stages, summary)
 
 
-def reported_again(previous: Manifest, out: Path, clock: Stopwatch) -> BuildResult:
+def reported_again(previous: Manifest, inputs: Inputs, out: Path, cache: BuildCache, clock: Stopwatch) -> BuildResult:
     """Nothing changed since the last build into `out`: it is still right, so report what that build reported."""
+    settled = previous.settled(inputs)
+    if settled is not None:
+        cache.replace_manifest(out, settled)
     stages = clock.stop()
     return BuildResult(None, previous.summary.unchanged(), previous.warnings, clock.total, out, stages, previous.summary)
 

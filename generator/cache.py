@@ -200,6 +200,14 @@ class BuildCache:
             return None
         return found if isinstance(found, Manifest) else None
 
+    def replace_manifest(self, out: Path, manifest: Manifest) -> None:
+        """Keep a refreshed manifest for `out`, after a build that found nothing changed (nothing else is saved)."""
+        self.manifests[str(out)] = manifest
+        if self.path is not None:
+            with self._db() as db:
+                db.execute("INSERT OR REPLACE INTO build_manifest VALUES (?, ?, ?)",
+                           (str(out), code_version(), pickle.dumps(manifest, protocol=5)))
+
     def committed(self, out: Path, written: Iterable[str], manifest: Manifest | None = None) -> None:
         """Record the files of a successful build as they now are on disk, then save everything.
 

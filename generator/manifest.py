@@ -101,6 +101,15 @@ class Manifest:
                 and self.inputs.matches(inputs)
                 and output_stats(out) == self.outputs)
 
+    def settled(self, current: Inputs) -> Manifest | None:
+        """This manifest with `current` (matching) inputs, when files racy at recording time no longer are.
+
+        Their contents were just found unchanged and their stat is now trustworthy, so the next
+        check need not read them again (after a git clone, that is every file). None: no gain."""
+        if set(self.inputs.digests) <= set(current.digests):
+            return None
+        return replace(self, inputs=current)
+
 
 def build_parameters(config: SiteConfig, out: Path, drafts: bool, fast: bool, code: str, renderer: str) -> tuple:
     """Everything besides the input files and `now` that decides the output bytes."""

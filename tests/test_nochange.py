@@ -129,6 +129,25 @@ def test_only_recent_files_are_digested(blog: SiteFolder):
     assert not generator.manifest.Inputs(inputs.stats, future).racy()
 
 
+def test_files_no_longer_racy_are_trusted_by_their_stat_after_one_check(blog: SiteFolder, monkeypatch):
+    blog.build()
+    manifest = BuildCache(blog.root).manifest(blog.out.resolve())
+    assert manifest is not None and str(blog.root / "site.yaml") in manifest.inputs.digests
+    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # as if every file were now old
+    assert took_shortcut(blog.build())
+    assert BuildCache(blog.root).manifest(blog.out.resolve()).inputs.digests == {}
+
+    def must_not_read(path: str):
+        raise AssertionError(f"read {path}")
+
+    monkeypatch.setattr(generator.manifest, "file_digest", must_not_read)
+    assert took_shortcut(blog.build())
+    blog.post("2026-01-15-one", "Edited body.", tags="[work]")
+    monkeypatch.undo()
+    assert rebuilt(blog.build())
+    assert matches_clean_build(blog)
+
+
 EDITS = {
     "add a post": lambda s: s.post("2026-03-01-three", "Third body."),
     "delete a post": lambda s: (s.root / "content/posts/2026-02-01-two.md").unlink(),
