@@ -11,13 +11,14 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from generator.cache import BuildCache, digest, output_memo, recall_sources
+from generator.cache import BuildCache, code_version, digest, output_memo, recall_sources
 from generator.config import SiteConfig, load_config
 from generator.content import Content, load_content
 from generator.errors import Problem, SiteError, error
 from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
 from generator.localise import LocalDates
+from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, output_stats, take_inputs
 from generator.markdown import pygments_css, render_many, renderer_version
 from generator.metadata import humans_txt
 from generator.output import Pending, Staging, Unchanged, WriteReport
@@ -27,17 +28,20 @@ from generator.redirects import redirect_files
 from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap
 from generator.search import INDEX_PATH, search_index
 from generator.site import Site, assemble_site
-from generator.theme import Theme, load_theme, template_problem
+from generator.theme import Theme, default_theme_dir, load_theme, template_problem
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    site: Site
+    """What a build did. `site` is None when nothing had changed and nothing was read (see manifest.py)."""
+
+    site: Site | None
     written: WriteReport
     warnings: tuple[Problem, ...]
     seconds: float
     output: Path
-    stages: tuple[tuple[str, float], ...] = ()
+    stages: tuple[tuple[str, float], ...]
+    summary: BuildSummary
 
     @property
     def feeds(self) -> int:
@@ -52,29 +56,36 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     `cache` carries work between builds: pass the same BuildCache to repeated calls in one process
     (as `serve` does) to reuse it in memory. Without one, the persistent cache in the site's
     .deskpress-cache/ is used, or none at all with `use_cache=False`. Either way the output is the
-    same bytes. `jobs` caps the processes rendering Markdown (default: all cores); `fast_markdown`
-    uses markdown-it-pyrs where it matches the reference (default: when installed); `progress` is
-    told the name of each stage as it starts.
+    same bytes. With a cache, a build that finds no input, output or setting changed since the last
+    one (and `now` still in the span that build holds for) stops there and reports it again.
+    `jobs` caps the processes rendering Markdown (default: all cores); `fast_markdown` uses
+    markdown-it-pyrs where it matches the reference (default: when installed); `progress` is told
+    the name of each stage as it starts.
     """
-    clock = Stopwatch(progress or (lambda stage: None))
-    keyed = cache is not None or use_cache
+    remember = cache is not None or use_cache
+    clock = Stopwatch(progress or (lambda stage: None), "checking for changes" if remember else "reading settings")
     if cache is None:
         cache = BuildCache(root, persistent=use_cache)
+    inputs = take_inputs(root, (default_theme_dir(),)) if remember else None
     config, config_warnings = load_config(root)
     out = output_folder(config, output)
+    fast = fast_markdown_available() if fast_markdown is None else fast_markdown
+    parameters = build_parameters(config, out, drafts, fast, code_version(), renderer_version(config.base_path, fast))
+    previous = cache.manifest(out) if inputs is not None else None
+    if previous is not None and previous.still_holds(parameters, inputs, out, now):
+        return reported_again(previous, inputs, out, cache, clock)
     clock.stage("reading content")
     with reported_alongside(config_warnings):
         content, content_warnings = load_content(config, recall=recall_sources(cache, config))
     with reported_alongside(config_warnings + content_warnings):
         site = assemble_site(config, content, now, include_drafts=drafts)
     clock.stage("rendering Markdown")
-    fast = fast_markdown_available() if fast_markdown is None else fast_markdown
     jobs = jobs or os.cpu_count() or 1
     rendered = render_markdown(content, config.base_path, cache, jobs, fast)
     theme = load_theme(config)
     environment = theme.environment()
     cache.compile_templates_once(environment)
-    memo = output_memo(cache, out, site, theme, environment, rendered.version) if keyed else no_memo
+    memo = output_memo(cache, out, site, theme, environment, rendered.version) if remember else no_memo
     clock.stage("writing pages and feeds")
     staging = Staging(out)
     try:
@@ -87,9 +98,24 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
         raise
     clock.stage("moving files into place")
     written = staging.commit()
-    cache.committed(out, staging.written)
+    warnings = tuple(config_warnings + content_warnings)
+    summary = BuildSummary(len(site.entries), len(site.pages), written.feeds, written.files, site.next_scheduled,
+                           config.base_path)
+    clock.stage("recording the build")
+    manifest = None if inputs is None else Manifest(parameters, inputs, output_stats(out), now, site.changes_at,
+                                                    summary, warnings)
+    cache.committed(out, staging.written, manifest)
     stages = clock.stop()
-    return BuildResult(site, written, tuple(config_warnings + content_warnings), clock.total, out, stages)
+    return BuildResult(site, written, warnings, clock.total, out, stages, summary)
+
+
+def reported_again(previous: Manifest, inputs: Inputs, out: Path, cache: BuildCache, clock: Stopwatch) -> BuildResult:
+    """Nothing changed since the last build into `out`: it is still right, so report what that build reported."""
+    settled = previous.settled(inputs)
+    if settled is not None:
+        cache.replace_manifest(out, settled)
+    stages = clock.stop()
+    return BuildResult(None, previous.summary.unchanged(), previous.warnings, clock.total, out, stages, previous.summary)
 
 
 @contextmanager

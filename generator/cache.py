@@ -11,7 +11,8 @@ Two kinds of results are kept:
 
 A BuildCache lives in memory (warm reuse when one process calls build() repeatedly, as `serve`
 does) and, unless made with `persistent=False`, in `.deskpress-cache/cache.sqlite` under the site
-folder. Nothing is saved until a build has succeeded.
+folder. Nothing is saved until a build has succeeded. It also keeps, per output folder, the
+manifest of the last successful build (generator/manifest.py), saved in the same transaction.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import jinja2.meta
 
 from generator.config import SiteConfig
 from generator.content import LoadResult, Recall
+from generator.manifest import Manifest
 from generator.output import KEEP, Unchanged
 from generator.render import Memo
 from generator.site import Archive, Entry, Site
@@ -127,6 +129,7 @@ class BuildCache:
         self._keys: dict[tuple[str, str], str] = {}
         self._kept: set[tuple[str, str]] = set()
         self._connection: sqlite3.Connection | None = None
+        self.manifests: dict[str, Manifest] = {}
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
         """The value stored under `key`, computing and remembering it when there is none."""
@@ -199,8 +202,34 @@ class BuildCache:
         self._kept.discard((str(out), rel))
         return produce()
 
-    def committed(self, out: Path, written: Iterable[str]) -> None:
-        """Record the files of a successful build as they now are on disk, then save everything."""
+    def manifest(self, out: Path) -> Manifest | None:
+        """The manifest of the last successful build into `out`, or None (also when it cannot be read).
+
+        Only a manifest written by this very code is unpickled: another version's may not even load."""
+        if str(out) in self.manifests:
+            return self.manifests[str(out)]
+        if self.path is None or not self.path.exists():
+            return None
+        try:
+            row = self._db().execute("SELECT data FROM build_manifest WHERE folder = ? AND code = ?",
+                                     (str(out), code_version())).fetchone()
+            found = pickle.loads(row[0]) if row is not None else None
+        except Exception:  # damaged: a full build will replace it
+            return None
+        return found if isinstance(found, Manifest) else None
+
+    def replace_manifest(self, out: Path, manifest: Manifest) -> None:
+        """Keep a refreshed manifest for `out`, after a build that found nothing changed (nothing else is saved)."""
+        self.manifests[str(out)] = manifest
+        if self.path is not None:
+            with self._db() as db:
+                db.execute("INSERT OR REPLACE INTO build_manifest VALUES (?, ?, ?)",
+                           (str(out), code_version(), pickle.dumps(manifest, protocol=5)))
+
+    def committed(self, out: Path, written: Iterable[str], manifest: Manifest | None = None) -> None:
+        """Record the files of a successful build as they now are on disk, then save everything.
+
+        `manifest` (None: forget any earlier one for `out`) is saved in the same transaction."""
         self._load_stamps()
         folder = str(out)
         before = {k: v for k, v in self.stamps.items() if k[0] == folder}
@@ -212,7 +241,11 @@ class BuildCache:
                 after[(folder, rel)] = OutputStamp(key, stat.st_size, stat.st_mtime_ns)
         self.stamps = {k: v for k, v in self.stamps.items() if k[0] != folder} | after
         self.values = {k: v for k, v in self.values.items() if k in self._used}
-        self._save([k for k in before if k not in after], {k: v for k, v in after.items() if before.get(k) != v})
+        self.manifests.pop(folder, None)
+        if manifest is not None:
+            self.manifests[folder] = manifest
+        self._save([k for k in before if k not in after], {k: v for k, v in after.items() if before.get(k) != v},
+                   folder, manifest)
         self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
 
     def _db(self) -> sqlite3.Connection:
@@ -238,7 +271,8 @@ class BuildCache:
             for folder, rel, key, size, mtime in db.execute("SELECT folder, rel, key, size, mtime FROM stamps"):
                 self.stamps[(folder, rel)] = OutputStamp(key, size, mtime)
 
-    def _save(self, gone: list[tuple[str, str]], changed: dict[tuple[str, str], OutputStamp]) -> None:
+    def _save(self, gone: list[tuple[str, str]], changed: dict[tuple[str, str], OutputStamp], folder: str,
+              manifest: Manifest | None) -> None:
         if self.path is None:
             return
         db = self._db()
@@ -252,6 +286,9 @@ class BuildCache:
             db.executemany("DELETE FROM stamps WHERE folder = ? AND rel = ?", gone)
             db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)",
                            ((f, rel, s.key, s.size, s.mtime_ns) for (f, rel), s in changed.items()))
+            db.execute("DELETE FROM build_manifest WHERE folder = ?", (folder,))
+            if manifest is not None:
+                db.execute("INSERT INTO build_manifest VALUES (?, ?, ?)", (folder, code_version(), pickle.dumps(manifest, protocol=5)))
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -264,6 +301,7 @@ def _open(path: Path) -> sqlite3.Connection:
         "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);"
         "CREATE TABLE IF NOT EXISTS stamps (folder TEXT, rel TEXT, key TEXT, size INTEGER, mtime INTEGER,"
         " PRIMARY KEY (folder, rel));"
+        "CREATE TABLE IF NOT EXISTS build_manifest (folder TEXT PRIMARY KEY, code TEXT, data BLOB);"
     )
     return connection
 

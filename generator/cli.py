@@ -68,14 +68,14 @@ def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, n
         click.secho("Build failed: the file system refused an operation.", fg="red", err=True)
         sys.exit(1)
     print_problems(result.warnings)
-    site = result.site
+    summary = result.summary
     click.echo(
-        f"Built {len(site.entries)} posts, {len(site.pages)} pages, {result.feeds} feeds: "
+        f"Built {summary.posts} posts, {summary.pages} pages, {result.feeds} feeds: "
         f"{result.written.changed} of {result.written.files} files changed, {result.written.removed} removed, "
         f"in {result.seconds:.2f}s -> {result.output}"
     )
-    if site.next_scheduled:
-        click.echo(f"next scheduled post: {site.next_scheduled.isoformat()}")
+    if summary.next_scheduled:
+        click.echo(f"next scheduled post: {summary.next_scheduled.isoformat()}")
     if profile:
         print_profile(result.stages, result.seconds)
 
@@ -207,7 +207,7 @@ def import_group() -> None:
 @click.option("--all-categories-as-tags", is_flag=True, help="Make every WordPress category a tag (the first is not the category).")
 def wordpress(export: Path, site_dir: Path, uploads: Path | None, dry_run: bool, force: bool, all_categories_as_tags: bool) -> None:
     """Import a WordPress export (Tools > Export, a WXR .xml file) into the site folder."""
-    from generator.importers.wordpress import ImportOptions, import_wordpress  # lxml, bs4: a quarter second every build paid
+    from generator.importers.wordpress import ImportOptions, import_wordpress  # here: its HTML parser slows every start
 
     options = ImportOptions(export, site_dir, uploads, dry_run, force, all_categories_as_tags)
     try:

@@ -9,10 +9,10 @@ from typing import Callable
 class Stopwatch:
     """Times consecutive stages and tells a listener (the progress display) when each one starts."""
 
-    def __init__(self, announce: Callable[[str], None]):
+    def __init__(self, announce: Callable[[str], None], first: str = "reading settings"):
         self.announce = announce
         self.started = self.mark = time.perf_counter()
-        self.current = "reading settings"
+        self.current = first
         self.laps: list[tuple[str, float]] = []
         self.total = 0.0
 

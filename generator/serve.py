@@ -142,7 +142,7 @@ class Rebuilder:
         try:
             result = rebuild(self.options, self.output, self.clock(), self.cache)
             outcome = BuildOutcome(version, changed, result.seconds, result.warnings, result.written.changed)
-            base_path = result.site.config.base_path
+            base_path = result.summary.base_path
         except SiteError as exc:
             outcome = BuildOutcome(version, changed, problems=exc.problems)
         except Exception as exc:  # a bug must not take the preview down; show it like any other failure

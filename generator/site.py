@@ -162,6 +162,7 @@ class Site:
     static_files: tuple[str, ...]
     next_scheduled: datetime | None
     drafts_shown: bool = False
+    changes_at: datetime | None = None
 
     @property
     def nav_pages(self) -> tuple[PageEntry, ...]:
@@ -218,7 +219,30 @@ def assemble_site(config: SiteConfig, content: Content, now: datetime, include_d
     archives = _archives(config, entries)
     _check_unique_urls(entries, pages, archives, problems)
     raise_if_errors(problems)
-    return Site(config, tuple(entries), pages, archives, content.static_files, next_scheduled, include_drafts)
+    return Site(config, tuple(entries), pages, archives, content.static_files, next_scheduled, include_drafts,
+                changes_at(config, entries, next_scheduled, now))
+
+
+def changes_at(config: SiteConfig, entries: Iterable[Entry], next_scheduled: datetime | None, now: datetime) -> datetime | None:
+    """The first moment after `now` at which the same content would build differently, or None if never.
+
+    Only two things depend on the time of the build: a scheduled post goes out at its date, and a
+    post's comments close just after `close_after_days` (see _comments_open). A build reused
+    (deskpress build with nothing changed) is right until then and no longer.
+    """
+    moments = [next_scheduled] if next_scheduled is not None else []
+    limit = config.comments.close_after_days
+    if limit is not None:
+        closing = timedelta(days=limit, microseconds=1)
+        moments += [_later(entry.post.date, closing) for entry in entries if entry.post.comments is None]
+    return min((moment for moment in moments if moment is not None and moment > now), default=None)
+
+
+def _later(moment: datetime, delay: timedelta) -> datetime | None:
+    try:
+        return moment + delay
+    except OverflowError:  # after the year 9999: never, as far as datetime can tell
+        return None
 
 
 def _visible_posts(posts: Iterable[Post], now: datetime, include_drafts: bool):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,9 @@ from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 BYLINE = (default_theme_dir() / "templates" / "_byline.html").read_text(encoding="utf-8")
 TEMPLATES = (BYLINE, BYLINE + "<!-- edited -->\n", BYLINE + "<p class=\"count\">{{ site.entries | length }} posts</p>\n")
 CONFIGS = (BASIC_CONFIG, BASIC_CONFIG.replace("title: Test Blog", "title: Renamed Blog"),
-           BASIC_CONFIG.replace("paginate: 10", "paginate: 1"), BASIC_CONFIG + "permalink: /{category}/{slug}/\n")
+           BASIC_CONFIG.replace("paginate: 10", "paginate: 1"), BASIC_CONFIG + "permalink: /{category}/{slug}/\n",
+           BASIC_CONFIG + "comments:\n  reply: mailto:letters@example.com\n  close_after_days: 125\n")
+MOMENTS = (NOW, datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc), datetime(2026, 8, 1, tzinfo=timezone.utc))
 SLUGS = ("p0", "p1", "p2", "p3")
 
 slug = st.sampled_from(SLUGS)
@@ -39,6 +42,7 @@ edits = st.one_of(
     st.tuples(st.just("uncomment"), slug, st.sampled_from(["c1", "c2"])),
     st.tuples(st.just("template"), st.none(), st.integers(0, len(TEMPLATES) - 1)),
     st.tuples(st.just("config"), st.none(), st.integers(0, len(CONFIGS) - 1)),
+    st.tuples(st.just("clock"), st.none(), st.sampled_from(MOMENTS)),  # no file changes; `now` does
 )
 
 
@@ -50,12 +54,15 @@ class Blog:
         self.posts = {name: {"title": name.upper(), "date": "2026-02-01 10:00", "body": f"Post {name}."} for name in SLUGS[:2]}
         self.comments: set[tuple[str, str]] = {("p0", "c1")}
         self.site.config(BASIC_CONFIG.replace("disclaimer:", "theme: custom\ndisclaimer:", 1))
-        self.template, self.settings = 0, 0
+        self.template, self.settings, self.now = 0, 0, NOW
         self.write_all()
 
     def apply(self, kind: str, name: str | None, value) -> None:
         if kind == "template":
             self.template = value
+        elif kind == "clock":
+            self.now = value
+            return
         elif kind == "config":
             self.settings = value
         elif kind == "delete":
@@ -87,9 +94,9 @@ class Blog:
         self.site.config(config)
 
 
-def clean_build(root: Path, out: Path) -> dict[str, bytes]:
+def clean_build(root: Path, out: Path, now: datetime = NOW) -> dict[str, bytes]:
     shutil.rmtree(out, ignore_errors=True)
-    build(root, NOW, output=out, use_cache=False, jobs=1)
+    build(root, now, output=out, use_cache=False, jobs=1)
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
@@ -101,9 +108,11 @@ def test_incremental_output_equals_a_clean_build_after_every_edit(tmp_path_facto
     warm = BuildCache(root)
     build(root, NOW, output=blog.site.out, cache=warm, jobs=1)
     for kind, name, value in steps:
-        blog.apply(kind, name, value)
-        build(root, NOW, output=blog.site.out, cache=warm, jobs=1)
-        expected = clean_build(root, root / "clean")
+        blog.apply(kind, name, value)  # within the same second as the last build: the racy case
+        build(root, blog.now, output=blog.site.out, cache=warm, jobs=1)
+        expected = clean_build(root, root / "clean", blog.now)
+        assert blog.site.files() == expected, (kind, name, value)
+        assert build(root, blog.now, output=blog.site.out, cache=warm, jobs=1).site is None, "nothing changed: no work"
         assert blog.site.files() == expected, (kind, name, value)
     build(root, NOW, output=root / "persistent", jobs=1)
     blog.apply("title", "p0", "After a restart")

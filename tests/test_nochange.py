@@ -1,0 +1,302 @@
+"""A rebuild with nothing changed stops after looking at file metadata, and is never wrong for it.
+
+Each test builds a tiny site, changes one thing a build depends on (a file, a setting, the clock,
+the output), and checks that the next build notices: it rebuilds and writes what a clean build writes.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import sqlite3
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import generator.build
+import generator.content
+import generator.manifest
+from generator.build import BuildResult
+from generator.cache import CACHE_DIR, BuildCache
+from generator.cli import main
+from generator.errors import SiteError
+from generator.theme import default_theme_dir
+from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
+from tests.test_incremental import clean_build
+
+SHORTCUT = "checking for changes"
+BYLINE = (default_theme_dir() / "templates" / "_byline.html").read_text(encoding="utf-8")
+
+
+def took_shortcut(result: BuildResult) -> bool:
+    names = [name for name, _ in result.stages]
+    return result.site is None and names[-1] == SHORTCUT and "reading content" not in names
+
+
+def rebuilt(result: BuildResult) -> bool:
+    return result.site is not None and "reading content" in [name for name, _ in result.stages]
+
+
+def matches_clean_build(site: SiteFolder, out: Path | None = None) -> bool:
+    out = out or site.out
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return files == clean_build(site.root, site.root.parent / "clean")
+
+
+def make_old(path: Path, days: int = 10) -> None:
+    """Give a file an mtime long past (its ctime stays recent: that cannot be set)."""
+    moment = time.time() - days * 86400
+    os.utime(path, (moment, moment))
+
+
+@pytest.fixture
+def blog(site: SiteFolder) -> SiteFolder:
+    site.post("2026-01-15-one", "First body.", tags="[work]")
+    site.post("2026-02-01-two", "Second body.")
+    site.file("content/comments/one/c1.md", "---\nauthor: Reader\ndate: 2026-01-16\n---\nNice.\n")
+    site.file("content/static/files/note.txt", "A static file.\n")
+    return site
+
+
+def test_a_rebuild_with_nothing_changed_reads_and_writes_nothing(blog: SiteFolder, monkeypatch):
+    first = blog.build()
+    mtimes = {p: p.stat().st_mtime_ns for p in blog.out.rglob("*")}
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the shortcut parsed a file")
+
+    monkeypatch.setattr(generator.build, "load_content", must_not_run)
+    monkeypatch.setattr(generator.content, "_load_one", must_not_run)
+    again = blog.build()
+    assert took_shortcut(again)
+    assert (again.written.changed, again.written.removed) == (0, 0)
+    assert (again.written.files, again.written.feeds) == (first.written.files, first.written.feeds)
+    assert again.summary == first.summary and again.warnings == first.warnings
+    assert {p: p.stat().st_mtime_ns for p in blog.out.rglob("*")} == mtimes
+
+
+def test_the_shortcut_survives_a_restart_through_the_persistent_cache(blog: SiteFolder):
+    blog.build(cache=BuildCache(blog.root))
+    assert took_shortcut(blog.build(cache=BuildCache(blog.root)))
+    assert took_shortcut(blog.build())
+
+
+def test_a_same_size_edit_with_the_old_mtime_restored_is_seen_by_its_ctime(blog: SiteFolder, monkeypatch):
+    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # no file counts as racy: the stat alone must tell
+    post = blog.root / "content/posts/2026-01-15-one.md"
+    make_old(post)
+    blog.build()
+    before = post.stat()
+    time.sleep(0.05)  # past the file system's timestamp granularity
+    post.write_bytes(post.read_bytes().replace(b"First body.", b"Fixed body."))
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (post.stat().st_size, post.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert rebuilt(blog.build())
+    assert "Fixed body." in blog.read("2026/01/15/one/index.html")
+    assert matches_clean_build(blog)
+
+
+def test_a_racy_file_is_compared_by_its_contents(blog: SiteFolder, monkeypatch):
+    """An edit within the timestamp granularity can leave the whole stat equal: recent files are digested."""
+    def without_ctime(entry: os.DirEntry) -> tuple[int, int, int, int]:
+        stat = entry.stat()
+        return stat.st_size, stat.st_mtime_ns, 0, stat.st_ino
+
+    monkeypatch.setattr(generator.manifest, "_stat", without_ctime)
+    post = blog.root / "content/posts/2026-01-15-one.md"
+    blog.build()
+    assert took_shortcut(blog.build())
+    before = post.stat()
+    post.write_bytes(post.read_bytes().replace(b"First body.", b"Fixed body."))
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))  # as if written in the same clock tick
+    assert rebuilt(blog.build())
+    assert "Fixed body." in blog.read("2026/01/15/one/index.html")
+    assert matches_clean_build(blog)
+
+
+def test_only_recent_files_are_digested(blog: SiteFolder):
+    post = blog.root / "content/posts/2026-02-01-two.md"
+    make_old(post)
+    inputs = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    racy = inputs.racy()
+    assert str(blog.root / "content/posts/2026-01-15-one.md") in racy
+    assert str(post) in racy  # its mtime is old, but os.utime just changed its ctime
+    assert set(inputs.digests) == set(racy)
+    future = time.time_ns() + 10 * generator.manifest.RACY_NS
+    assert not generator.manifest.Inputs(inputs.stats, future).racy()
+
+
+def test_files_no_longer_racy_are_trusted_by_their_stat_after_one_check(blog: SiteFolder, monkeypatch):
+    blog.build()
+    manifest = BuildCache(blog.root).manifest(blog.out.resolve())
+    assert manifest is not None and str(blog.root / "site.yaml") in manifest.inputs.digests
+    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # as if every file were now old
+    assert took_shortcut(blog.build())
+    assert BuildCache(blog.root).manifest(blog.out.resolve()).inputs.digests == {}
+
+    def must_not_read(path: str):
+        raise AssertionError(f"read {path}")
+
+    monkeypatch.setattr(generator.manifest, "file_digest", must_not_read)
+    assert took_shortcut(blog.build())
+    blog.post("2026-01-15-one", "Edited body.", tags="[work]")
+    monkeypatch.undo()
+    assert rebuilt(blog.build())
+    assert matches_clean_build(blog)
+
+
+EDITS = {
+    "add a post": lambda s: s.post("2026-03-01-three", "Third body."),
+    "delete a post": lambda s: (s.root / "content/posts/2026-02-01-two.md").unlink(),
+    "add a comment": lambda s: s.file("content/comments/two/c2.md", "---\nauthor: Other\ndate: 2026-02-02\n---\nHi.\n"),
+    "delete a comment": lambda s: (s.root / "content/comments/one/c1.md").unlink(),
+    "edit a static file": lambda s: s.file("content/static/files/note.txt", "Changed static file.\n"),
+    "add a static file": lambda s: s.file("content/static/files/new.txt", "New.\n"),
+    "edit site.yaml": lambda s: s.config(BASIC_CONFIG.replace("title: Test Blog", "title: Renamed Blog")),
+    "edit a theme template": lambda s: s.file("themes/default/templates/_byline.html", BYLINE + "<!-- edited -->\n"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
+def test_every_kind_of_input_change_is_noticed(blog: SiteFolder, edit: str):
+    blog.build()
+    assert took_shortcut(blog.build())
+    EDITS[edit](blog)
+    assert rebuilt(blog.build())
+    assert matches_clean_build(blog)
+    assert took_shortcut(blog.build())
+
+
+def test_a_scheduled_post_goes_out_when_its_date_passes_though_no_file_changed(blog: SiteFolder):
+    blog.post("2026-07-01-later", "Scheduled body.", date="2026-07-01 09:00")
+    first = blog.build()
+    assert first.summary.next_scheduled == datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)
+    assert not (blog.out / "2026/07/01/later/index.html").exists()
+    assert took_shortcut(blog.build(now=datetime(2026, 7, 1, 8, 59, tzinfo=timezone.utc)))
+    due = blog.build(now=datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc))
+    assert rebuilt(due) and due.summary.next_scheduled is None
+    assert "Scheduled body." in blog.read("2026/07/01/later/index.html")
+
+
+def test_comments_close_when_the_limit_passes_though_no_file_changed(blog: SiteFolder):
+    blog.config(BASIC_CONFIG + "comments:\n  reply: mailto:letters@example.com\n  close_after_days: 30\n")
+    blog.post("2026-05-20-recent", "Recent body.", date="2026-05-20 10:00")
+    page = "2026/05/20/recent/"
+    blog.build()
+    assert blog.html(page).select_one(".reply a[href^='mailto:']")
+    limit = datetime(2026, 6, 19, 10, 0, tzinfo=timezone.utc)
+    assert took_shortcut(blog.build(now=limit))
+    closed = blog.build(now=limit + timedelta(microseconds=1))
+    assert rebuilt(closed)
+    assert blog.html(page).select_one(".comments-closed").get_text() == "Comments are closed."
+
+
+def test_a_build_for_an_earlier_moment_is_not_taken_from_a_later_one(blog: SiteFolder):
+    blog.post("2026-05-01-may", "May body.", date="2026-05-01 09:00")
+    blog.build()
+    earlier = blog.build(now=datetime(2026, 4, 1, tzinfo=timezone.utc))
+    assert rebuilt(earlier) and earlier.summary.next_scheduled == datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc)
+    assert not (blog.out / "2026/05/01/may/index.html").exists()
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete", "add", "touch"])
+def test_a_changed_output_folder_is_rebuilt_and_restored(blog: SiteFolder, damage: str):
+    blog.build()
+    page = blog.out / "2026/01/15/one/index.html"
+    if damage == "edit":
+        page.write_bytes(page.read_bytes().replace(b"First", b"Fiddl"))
+    elif damage == "delete":
+        page.unlink()
+    elif damage == "add":
+        (blog.out / "stray.html").write_text("not ours")
+    else:
+        os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns - 10**9))
+    assert rebuilt(blog.build())
+    assert matches_clean_build(blog)
+
+
+def test_other_parameters_mean_a_full_build(blog: SiteFolder):
+    blog.post("2026-03-01-draft", "Draft body.", draft="true", date="2026-03-01 10:00")
+    blog.build()
+    drafts = blog.build(drafts=True)
+    assert rebuilt(drafts) and (blog.out / "2026/03/01/draft/index.html").exists()
+    assert took_shortcut(blog.build(drafts=True))
+    assert rebuilt(blog.build())
+    assert not (blog.out / "2026/03/01/draft/index.html").exists()
+    elsewhere = blog.root / "elsewhere"
+    assert rebuilt(blog.build(output=elsewhere))
+    assert took_shortcut(blog.build(output=elsewhere))
+    assert took_shortcut(blog.build())
+    assert rebuilt(blog.build(fast_markdown=False)) and rebuilt(blog.build(fast_markdown=True))
+
+
+def test_the_warnings_of_the_recorded_build_are_reported_again(blog: SiteFolder):
+    blog.config(BASIC_CONFIG + "colour: blue\n")
+    blog.post("2026-01-15-one", "First body.", mood="happy")
+    first = blog.build()
+    again = blog.build()
+    assert took_shortcut(again)
+    assert again.warnings == first.warnings
+    assert sorted(str(w) for w in again.warnings) == [
+        "content/posts/2026-01-15-one.md:2: warning: unknown key 'mood'",
+        "site.yaml:16: warning: unknown key 'colour'",
+    ]
+
+
+def test_no_cache_neither_uses_nor_writes_the_manifest(blog: SiteFolder):
+    assert rebuilt(blog.build(use_cache=False))
+    assert not (blog.root / CACHE_DIR).exists()
+    assert rebuilt(blog.build())
+    assert rebuilt(blog.build(use_cache=False))
+    assert took_shortcut(blog.build())
+
+
+def test_a_damaged_manifest_means_a_full_build(blog: SiteFolder):
+    blog.build()
+    with sqlite3.connect(blog.root / CACHE_DIR / "cache.sqlite") as db:
+        db.execute("UPDATE build_manifest SET data = ?", (b"not a pickle",))
+    assert rebuilt(blog.build())
+    with sqlite3.connect(blog.root / CACHE_DIR / "cache.sqlite") as db:
+        db.execute("UPDATE build_manifest SET data = ?", (pickle.dumps({"an": "old format"}),))
+    assert rebuilt(blog.build())
+    with sqlite3.connect(blog.root / CACHE_DIR / "cache.sqlite") as db:
+        db.execute("UPDATE build_manifest SET code = ?", ("another version of deskpress",))
+    assert rebuilt(blog.build())
+    assert took_shortcut(blog.build())
+    assert matches_clean_build(blog)
+
+
+def test_a_failed_build_keeps_the_last_manifest(blog: SiteFolder):
+    """A failed build leaves the output as it was, so undoing the mistake is again "nothing changed"."""
+    blog.build()
+    bad = blog.post("2026-03-01-bad", "Broken.", author="nobody")
+    with pytest.raises(SiteError, match="unknown author"):
+        blog.build()
+    bad.unlink()
+    assert took_shortcut(blog.build())
+    assert matches_clean_build(blog)
+    blog.post("2026-03-01-bad", "Fixed.")
+    assert rebuilt(blog.build())
+    assert matches_clean_build(blog)
+
+
+def test_the_cli_prints_the_same_summary_and_profiles_the_shortcut(blog: SiteFolder):
+    blog.post("2099-07-01-later", "Scheduled.", date="2099-07-01 09:00")
+
+    def run(*extra: str) -> list[str]:
+        result = CliRunner().invoke(main, ["build", "--site", str(blog.root), "--jobs", "1", *extra])
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()
+
+    def without_counts(line: str) -> str:
+        return re.sub(r"\d+ of (\d+) files changed, (\d+) removed, in [\d.]+s", r"\1 files, in", line)
+
+    first, again = run(), run("--profile")
+    assert without_counts(again[0]) == without_counts(first[0])
+    assert again[0].startswith("Built 2 posts, 0 pages, ") and " 0 of " in again[0] and ", 0 removed" in again[0]
+    assert again[1] == first[1] == "next scheduled post: 2099-07-01T09:00:00+00:00"
+    assert any(SHORTCUT in line for line in again[2:]) and not any("reading content" in line for line in again)
