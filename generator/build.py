@@ -22,7 +22,7 @@ from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters,
 from generator.markdown import pygments_css, render_many, renderer_version
 from generator.metadata import humans_txt
 from generator.output import Pending, Staging, Unchanged, WriteReport
-from generator.parallel import write_all
+from generator.parallel import map_forked, write_all
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
 from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap
@@ -58,7 +58,7 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     .deskpress-cache/ is used, or none at all with `use_cache=False`. Either way the output is the
     same bytes. With a cache, a build that finds no input, output or setting changed since the last
     one (and `now` still in the span that build holds for) stops there and reports it again.
-    `jobs` caps the processes rendering Markdown (default: all cores); `fast_markdown` uses
+    `jobs` caps the processes parsing, rendering and writing (default: all cores); `fast_markdown` uses
     markdown-it-pyrs where it matches the reference (default: when installed); `progress` is told
     the name of each stage as it starts.
     """
@@ -75,12 +75,13 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     if previous is not None and previous.still_holds(parameters, inputs, out, now):
         return reported_again(previous, inputs, out, cache, clock)
     clock.stage("reading content")
+    jobs = jobs or os.cpu_count() or 1
     with reported_alongside(config_warnings):
-        content, content_warnings = load_content(config, recall=recall_sources(cache, config))
+        content, content_warnings = load_content(config, recall=recall_sources(cache, config),
+                                                 spread=lambda work, count: map_forked(work, count, jobs))
     with reported_alongside(config_warnings + content_warnings):
         site = assemble_site(config, content, now, include_drafts=drafts)
     clock.stage("rendering Markdown")
-    jobs = jobs or os.cpu_count() or 1
     rendered = render_markdown(content, config.base_path, cache, jobs, fast)
     theme = load_theme(config)
     environment = theme.environment()
@@ -165,7 +166,8 @@ def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: 
     yield from all_feeds(site, rendered, memo)
     yield "sitemap.xml", sitemap(site)
     yield "robots.txt", robots(site)
-    yield INDEX_PATH, search_index(site, rendered.bodies, LocalDates(site.config))
+    yield INDEX_PATH, memo(INDEX_PATH, "search index", site.entries,
+                           lambda: search_index(site, rendered.bodies, LocalDates(site.config)))
     if site.config.humans_txt:
         yield "humans.txt", humans_txt(site)
     yield "theme/pygments.css", pygments_css().encode("utf-8")

@@ -104,6 +104,13 @@ LoadResult = tuple  # (record or None, problems) for one source file
 Recall = Callable[[str, list[str], list[bytes], Callable[[list[int]], list[LoadResult]]], list[LoadResult]]
 
 
+Spread = Callable[[Callable[[int], LoadResult], int], list[LoadResult]]
+
+
+def in_order(work: Callable[[int], LoadResult], count: int) -> list[LoadResult]:
+    return [work(number) for number in range(count)]
+
+
 def load_all_now(kind: str, rels: list[str], raws: list[bytes], load: Callable[[list[int]], list[LoadResult]]) -> list[LoadResult]:
     """Load every file: what a build without a cache does."""
     return load(list(range(len(rels))))
@@ -111,15 +118,16 @@ def load_all_now(kind: str, rels: list[str], raws: list[bytes], load: Callable[[
 
 def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes,
                  parse: Callable[[str, bytes], Document] = parse_document,
-                 recall: Recall = load_all_now) -> tuple[Content, list[Problem]]:
+                 recall: Recall = load_all_now, spread: Spread = in_order) -> tuple[Content, list[Problem]]:
     """Parse every source file; raise SiteError listing all errors, return warnings otherwise.
 
     `recall(kind, rels, raws, load)` may answer for files it has seen with these bytes (and this
-    site.yaml) before, calling `load` with the positions of the others (the build passes its cache)."""
+    site.yaml) before, calling `load` with the positions of the others (the build passes its cache);
+    `spread(work, count)` runs work(0..count-1), in order or over several processes."""
     problems: list[Problem] = []
     root = config.content_dir
     loaders = (("post", root / "posts", _post), ("page", root / "pages", _page), ("comment", root / "comments", _comment))
-    posts, pages, comments = (_load_all(config, kind, sorted(_markdown_files(folder)), make, problems, read, parse, recall)
+    posts, pages, comments = (_load_all(config, kind, sorted(_markdown_files(folder)), make, problems, read, parse, recall, spread)
                               for kind, folder, make in loaders)
     static_root = root / "static"
     static = tuple(sorted(p.relative_to(static_root).as_posix() for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
@@ -134,12 +142,13 @@ def _markdown_files(folder: Path) -> Iterator[Path]:
 
 
 def _load_all(config: SiteConfig, kind: str, paths: list[Path], make, problems: list[Problem], read, parse,
-              recall: Recall) -> list:
+              recall: Recall, spread: Spread) -> list:
     rels = [path.relative_to(config.root).as_posix() for path in paths]
     raws = [read(path) for path in paths]
 
     def load(positions: list[int]) -> list[LoadResult]:
-        return [_load_one(config, make, parse, paths[i], rels[i], raws[i]) for i in positions]
+        return spread(lambda n: _load_one(config, make, parse, paths[positions[n]], rels[positions[n]], raws[positions[n]]),
+                      len(positions))
 
     records = []
     for record, found in recall(kind, rels, raws, load):

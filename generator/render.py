@@ -17,7 +17,7 @@ from generator.markdown import RenderedBody
 from generator.metadata import listing_lastmods
 from generator.presentation import ThemeHelpers
 from generator.site import (
-    ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, FeedLink, Link, PageEntry, Site, absolute,
+    ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, archive_heading, FeedLink, Link, PageEntry, Site, absolute,
     archive_feed_links, href, output_path, paginate, site_feed_links,
 )
 
@@ -65,10 +65,11 @@ class PageRenderer:
 
     def __init__(self, site: Site, environment: jinja2.Environment, rendered: Rendered, memo: Memo = no_memo):
         self.site, self.rendered, self.memo = site, rendered, memo
+        self.hrefs: dict[str, str] = {}
         config = site.config
         self.env = environment
         self.env.globals.update(
-            site=site, config=config, href=lambda url: href(config, url), absolute=lambda url: absolute(config, url),
+            site=site, config=config, href=self.href, absolute=lambda url: absolute(config, url),
             archive_index=ARCHIVE_INDEX, archive_plural=ARCHIVE_PLURAL,
         )
         self.env.filters.update(date=self.long_date, time=self.clock_time, iso=self.iso)
@@ -76,6 +77,13 @@ class PageRenderer:
         self.env.globals.update(ThemeHelpers(site, rendered.bodies, self.dates).template_globals())
         self.site_feeds = site_feed_links(config)
         self.nav = [Link(p.page.title, p.url) for p in site.nav_pages]
+
+    def href(self, url: str) -> str:
+        """A link as href() makes it, remembered: pages ask for the same few hundred links again and again."""
+        found = self.hrefs.get(url)
+        if found is None:
+            found = self.hrefs[url] = href(self.site.config, url)
+        return found
 
     def long_date(self, moment: datetime) -> str:
         return self.dates.date(moment)
@@ -86,13 +94,18 @@ class PageRenderer:
     def iso(self, moment: datetime) -> str:
         return moment.astimezone(self.site.config.tz).isoformat()
 
-    def page(self, template: str, url: str, title: str, feeds: tuple[FeedLink, ...] = (), **values: Any) -> tuple[str, bytes]:
-        """Render one template to the file behind `url`."""
+    def page(self, template: str, url: str, title: str, feeds: tuple[FeedLink, ...] = (),
+             rendered_html: Mapping[str, Any] | None = None, **values: Any) -> tuple[str, bytes]:
+        """Render one template to the file behind `url`.
+
+        `rendered_html` holds values made by the Markdown stage from the page's own `entry`; the memo's
+        key leaves them out, since the entry and the renderer's version (both in the key) decide them."""
         description = values.pop("description", self.site.config.tagline)
         rel = output_path(url)
+        extra = rendered_html or {}
         return rel, self.memo(rel, template, (url, title, feeds, description, self.nav, values), lambda: self.env.get_template(template).render(
             url=url, page_title=title, canonical=absolute(self.site.config, url), nav=self.nav,
-            feeds=self.site_feeds + feeds, description=description, **values,
+            feeds=self.site_feeds + feeds, description=description, **values, **extra,
         ).encode("utf-8"))
 
     def all_pages(self) -> Iterator[tuple[str, bytes]]:
@@ -113,22 +126,22 @@ class PageRenderer:
     def post(self, entry: Entry) -> tuple[str, bytes]:
         return self.page(
             "post.html", entry.url, entry.post.title, entry.comment_feeds, entry=entry,
-            body_html=self.rendered.bodies[entry.post.source].html,
-            comment_html={c.source: self.rendered.comments[c.source] for c in entry.comments},
+            rendered_html={"body_html": self.rendered.bodies[entry.post.source].html,
+                           "comment_html": {c.source: self.rendered.comments[c.source] for c in entry.comments}},
             description=self._description(entry),
             reply=reply_target(self.site, entry),
         )
 
     def static_page(self, page: PageEntry) -> tuple[str, bytes]:
         return self.page("page.html", page.url, page.page.title, entry=page,
-                         body_html=self.rendered.bodies[page.page.source].html,
+                         rendered_html={"body_html": self.rendered.bodies[page.page.source].html},
                          description=page.page.summary or self.site.config.tagline)
 
     def listing(self, entries: tuple[Entry, ...], url: str, heading: str, archive: Archive | None) -> Iterator[tuple[str, bytes]]:
         feeds = archive_feed_links(self.site.config, archive.kind, archive.name, url) if archive else ()
         for listing in paginate(entries, url, self.site.config.paginate):
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"
-            yield self.page("listing.html", listing.url, title, feeds, heading=heading, archive=archive,
+            yield self.page("listing.html", listing.url, title, feeds, heading=heading, archive=archive_heading(archive) if archive else None,
                             listing=listing, teasers=[self.rendered.teaser(e) for e in listing.entries],
                             description=(archive.description if archive and archive.description else self.site.config.tagline))
 

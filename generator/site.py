@@ -129,6 +129,23 @@ class Archive:
 
 
 @dataclass(frozen=True)
+class ArchiveHeading:
+    """What a listing page shows about its archive: its posts arrive page by page (ListingPage), so an
+    edit to one post re-renders only the pages showing it, not every page of its archives."""
+
+    kind: str
+    key: str
+    name: str
+    url: str
+    description: str | None
+    count: int
+
+
+def archive_heading(archive: Archive) -> ArchiveHeading:
+    return ArchiveHeading(archive.kind, archive.key, archive.name, archive.url, archive.description, len(archive.entries))
+
+
+@dataclass(frozen=True)
 class ListingPage:
     """One page of a paginated listing, with the links a reader (and rel=prev/next) needs."""
 

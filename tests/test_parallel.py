@@ -1,0 +1,99 @@
+"""Building over several processes gives the bytes one process gives, and reports errors the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import generator.parallel
+from benchmarks.corpus import write_corpus
+from generator.build import build
+from generator.cli import main
+from generator.errors import SiteError
+from generator.parallel import map_forked
+from tests.conftest import NOW
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def pool_always(monkeypatch):
+    """Use the workers even for a small site, and count how often they start."""
+    monkeypatch.setattr(generator.parallel, "SERIAL_LIMIT", 2)
+    monkeypatch.setattr(generator.parallel, "CHUNK", 7)
+    starts = []
+    real = generator.parallel.ProcessPoolExecutor
+
+    def counting(*args, **kwargs):
+        starts.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generator.parallel, "ProcessPoolExecutor", counting)
+    return starts
+
+
+def test_two_workers_build_the_bytes_one_process_builds(tmp_path: Path, pool_always):
+    site = write_corpus(tmp_path / "site", 30)
+    build(site, NOW, output=tmp_path / "one", jobs=1, use_cache=False)
+    assert not pool_always
+    build(site, NOW, output=tmp_path / "two", jobs=2, use_cache=False)
+    assert len(pool_always) >= 2, "parsing and writing should both have used the workers"
+    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert len(one) > 100
+    assert one == two
+
+
+def test_workers_update_an_existing_output_folder_file_by_file(tmp_path: Path, pool_always):
+    site = write_corpus(tmp_path / "site", 20)
+    out = tmp_path / "out"
+    build(site, NOW, output=out, jobs=2)
+    post = sorted((site / "content" / "posts").glob("*.md"))[5]
+    post.write_text(post.read_text(encoding="utf-8") + "\nA sentence added later.\n", encoding="utf-8")
+    build(site, NOW, output=out, jobs=2)
+    build(site, NOW, output=tmp_path / "clean", jobs=1, use_cache=False)
+    assert tree(out) == tree(tmp_path / "clean")
+    assert any(b"A sentence added later." in data for data in tree(out).values())
+
+
+def test_a_template_error_in_a_worker_names_the_template_line(tmp_path: Path, pool_always):
+    site = write_corpus(tmp_path / "site", 10)
+    theme = site / "themes" / "mine" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "post.html").write_text('{% extends "base.html" %}\n{% block content %}\n{{ no_such_value }}\n{% endblock %}\n',
+                                     encoding="utf-8")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text(encoding="utf-8") + "theme: mine\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--site", str(site), "--jobs", "2"])
+    assert result.exit_code == 1
+    assert "post.html:3: template error" in result.output
+    assert "Traceback" not in result.output
+    assert not (site / "public").exists()
+
+
+def test_a_broken_source_file_is_reported_from_a_worker_like_from_this_process(tmp_path: Path, pool_always):
+    site = write_corpus(tmp_path / "site", 12)
+    post = sorted((site / "content" / "posts").glob("*.md"))[3]
+    post.write_text(post.read_text(encoding="utf-8").replace("title:", "title: [unclosed", 1), encoding="utf-8")
+    with pytest.raises(SiteError) as one:
+        build(site, NOW, jobs=1, use_cache=False)
+    with pytest.raises(SiteError) as two:
+        build(site, NOW, jobs=2, use_cache=False)
+    assert [str(p) for p in one.value.problems] == [str(p) for p in two.value.problems]
+    assert post.name in str(two.value.problems[0])
+
+
+def test_map_forked_keeps_the_order_and_raises_the_workers_problems(pool_always):
+    assert map_forked(lambda n: n * n, 50, 2) == [n * n for n in range(50)]
+
+    def failing(n: int) -> int:
+        if n in (3, 40):
+            from generator.errors import error
+            raise SiteError([error(f"item{n}", 1, "bad")])
+        return n
+
+    with pytest.raises(SiteError) as raised:
+        map_forked(failing, 50, 2)
+    assert [p.path for p in raised.value.problems] == ["item3", "item40"]
