@@ -3,9 +3,10 @@
     python benchmarks/run.py --posts 1000 10000 --repeat 3 [--pelican] [--work /tmp/deskpress-bench]
 
 Prints the median wall time and the peak memory of each scenario, for the reference renderer
-(markdown-it-py) and, when installed, the fast one (markdown-it-pyrs). Memory is measured twice:
-the largest single process (getrusage of the children, the operating system's own accounting)
-and the sum over the build's process tree, sampled from /proc every 20 ms. With --pelican the
+(markdown-it-py) and, when installed, the fast one (markdown-it-pyrs). Memory is measured three
+ways: the largest single process (getrusage of the children, the operating system's own
+accounting), and the sum over the build's process tree of RSS and of PSS (which shares pages the
+forked workers have in common with the parent fairly), sampled from /proc every 20 ms. With --pelican the
 same corpus is also built by Pelican, installed into a throwaway virtual environment, once.
 """
 
@@ -57,37 +58,45 @@ print(json.dumps(times))
 """
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB (Linux /proc)."""
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Memory of a process and all its descendants, in MB (Linux /proc): summed RSS, and summed PSS.
+
+    Forked workers share most of their pages with the parent; RSS counts a shared page once per
+    process, PSS divides it among them, so PSS is what the process tree really occupies."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
             children.setdefault(int(stat[1]), []).append(int(entry))
-            rss[int(entry)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
+    rss = pss = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
-        total += rss.get(current, 0)
         todo += children.get(current, [])
-    return total / 2**20
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:] if line.endswith("kB")}
+        rss, pss = rss + fields.get("Rss", 0), pss + fields.get("Pss", 0)
+    return rss / 1024, pss / 1024
 
 
 def measure(command: list[str], cwd: Path) -> dict:
     """Run one command; its wall time, largest process and peak summed memory of its process tree."""
     process = subprocess.Popen([sys.executable, "-c", MEASURE, *command], cwd=cwd, stdout=subprocess.PIPE, text=True)
-    peak = 0.0
+    peak, peak_pss = 0.0, 0.0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, tree_rss_mb(process.pid))
+            rss, pss = tree_memory_mb(process.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -98,7 +107,7 @@ def measure(command: list[str], cwd: Path) -> dict:
     result = json.loads(output.strip().splitlines()[-1])
     if result["code"] != 0:
         raise SystemExit(f"{' '.join(command)} failed in {cwd}")
-    return {**result, "tree_mb": peak}
+    return {**result, "tree_mb": peak, "tree_pss_mb": peak_pss}
 
 
 def deskpress(fast: bool, *options: str) -> list[str]:
@@ -141,8 +150,9 @@ def report(posts: int, renderer: str, results: dict[str, list[dict]], serve: lis
     for name, runs in results.items():
         wall = statistics.median(r["wall"] for r in runs)
         print(f"| {posts} | {renderer} | {name} | {wall:.2f} s | {max(r['rss_mb'] for r in runs):.0f} MB | "
-              f"{max(r['tree_mb'] for r in runs):.0f} MB |", flush=True)
-    print(f"| {posts} | {renderer} | edit one post, in process (serve) | {statistics.median(serve) * 1000:.0f} ms | | |", flush=True)
+              f"{max(r['tree_mb'] for r in runs):.0f} MB | {max(r['tree_pss_mb'] for r in runs):.0f} MB |", flush=True)
+    print(f"| {posts} | {renderer} | edit one post, in process (serve) | {statistics.median(serve) * 1000:.0f} ms | | | |",
+          flush=True)
 
 
 def main() -> None:
@@ -155,7 +165,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
     print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}, Python {sys.version.split()[0]}")
-    print("| posts | renderer | scenario | median wall | largest process | process tree |\n| --- | --- | --- | --- | --- | --- |")
+    print("| posts | renderer | scenario | median wall | largest process | process tree (RSS) | process tree (PSS) |\n"
+          "| --- | --- | --- | --- | --- | --- | --- |")
     for posts in args.posts:
         corpus = args.work / f"corpus-{posts}"
         if not (corpus / "site.yaml").exists():
@@ -171,7 +182,7 @@ def main() -> None:
         if args.pelican:
             seconds = pelican_build(corpus, args.work)
             ratios = ", ".join(f"{name} {wall / seconds:.2f}" for name, wall in cold.items())
-            print(f"| {posts} | Pelican | cold | {seconds:.2f} s | | | deskpress/Pelican: {ratios}", flush=True)
+            print(f"| {posts} | Pelican | cold | {seconds:.2f} s | | | | deskpress/Pelican: {ratios}", flush=True)
 
 
 if __name__ == "__main__":
