@@ -100,10 +100,8 @@ PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases", "up
 COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
 
 
-LoadResult = tuple  # (record or None, problems) for one source file
+LoadResult = tuple[Any, list[Problem]]  # one file's record (None when it has errors) and its problems
 Recall = Callable[[str, list[str], list[bytes], Callable[[list[int]], list[LoadResult]]], list[LoadResult]]
-
-
 Spread = Callable[[Callable[[int], LoadResult], int], list[LoadResult]]
 
 
