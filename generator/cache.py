@@ -35,6 +35,8 @@ from generator.config import SiteConfig
 from generator.content import LoadResult, Recall
 from generator.manifest import Manifest
 from generator.output import KEEP, Unchanged
+from generator.presentation import HELPERS_READING_OTHER_POSTS
+from generator.related import related_posts
 from generator.render import Memo
 from generator.site import Archive, Entry, Site
 from generator.theme import Theme
@@ -325,39 +327,27 @@ def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environm
 
     The template globals are read at the first call, once the page renderer has set them."""
     themed = theme_version(theme.folders)
-    whole_site = cache.value(digest("templates reading site", code_version(), themed), lambda: templates_reading_site(environment))
+    readers = cache.value(digest("templates reading other posts", code_version(), themed), lambda: (
+        templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts)))
+    whole_site, other_posts = readers
     fingerprints = Fingerprints()
 
     @functools.cache
     def shared() -> str | None:
         plain_globals = {k: v for k, v in environment.globals.items() if k != "site" and not callable(v)}
-        return fingerprint((code_version(), rendered_with, themed, site.config, site.drafts_shown, plain_globals, site_outline(site)))
+        return fingerprint((code_version(), rendered_with, themed, site.config, site.drafts_shown, plain_globals))
+
+    @functools.cache
+    def related_everywhere() -> str | None:
+        return fingerprint(related_posts(site))
 
     def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
-        extra = fingerprints.of(site) if template in whole_site else ""
+        extra = (fingerprints.of(site) if template in whole_site
+                 else related_everywhere() if template in other_posts else "")
         key = fingerprints.of((shared(), rel, template, extra, inputs)) if shared() and extra is not None else None
         return cache.output(out, rel, key, produce)
 
     return memo
-
-
-def site_outline(site: Site) -> tuple:
-    """Every post's and page's metadata, without bodies or comments.
-
-    Theme helpers (related posts, page metadata) may read any post's title, date, tags or URL, so
-    every page depends on this outline; only a post's own body and comments stay local to it."""
-    return (tuple((_without_body(e.post), e.url, e.status, e.older, e.newer) for e in site.entries),
-            tuple((_without_body(p.page), p.url, p.status) for p in site.pages))
-
-
-def _without_body(record: Any) -> tuple:
-    """A post's or page's fields but its body (dataclasses.replace was a second of a 10,000-post rebuild)."""
-    return tuple(getattr(record, name) for name in _field_names(type(record)) if name != "body")
-
-
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(kind))
 
 
 @functools.cache
@@ -380,13 +370,12 @@ def theme_version(folders: Iterable[Path]) -> str:
 SITE_PARTS_EVERY_PAGE_MAY_READ = frozenset({"config", "drafts_shown"})
 
 
-def templates_reading_site(environment: jinja2.Environment) -> frozenset[str]:
-    """Templates that read more of `site` than its settings, directly or through what they include.
-
-    Their pages depend on every post, so their cache keys include the whole site."""
+def templates_where(environment: jinja2.Environment, reads: Callable[[jinja2.nodes.Template], bool]) -> frozenset[str]:
+    """Templates whose syntax tree `reads` (say, more of `site` than its settings), directly or through
+    what they extend, include or import; a template naming another by a variable counts too."""
     asts = {name: environment.parse(environment.loader.get_source(environment, name)[0])
             for name in environment.list_templates()}
-    direct = {name for name, tree in asts.items() if _reads_site(tree)}
+    direct = {name for name, tree in asts.items() if reads(tree)}
     uses = {name: set(jinja2.meta.find_referenced_templates(tree)) for name, tree in asts.items()}
     reading = set(direct) | {name for name, refs in uses.items() if None in refs}
     changed = True
@@ -395,6 +384,11 @@ def templates_reading_site(environment: jinja2.Environment) -> frozenset[str]:
         reading |= grown
         changed = bool(grown)
     return frozenset(reading)
+
+
+def _calls_helpers_reading_other_posts(tree: jinja2.nodes.Template) -> bool:
+    """A template calling related_posts() may show any post's title and link: its pages depend on them all."""
+    return any(node.name in HELPERS_READING_OTHER_POSTS for node in tree.find_all(jinja2.nodes.Name))
 
 
 def _reads_site(tree: jinja2.nodes.Template) -> bool:

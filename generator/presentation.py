@@ -17,6 +17,9 @@ from generator.share import ShareLink, share_links
 from generator.site import Entry, Link, PageEntry, Site
 
 
+HELPERS_READING_OTHER_POSTS = frozenset({"related_posts"})
+
+
 class ThemeHelpers:
     """Per-post facts computed once (related posts; word counts when first asked) and the functions templates call."""
 
@@ -46,6 +49,8 @@ class ThemeHelpers:
         return self.words[source]
 
     def related_posts(self, entry: Entry) -> tuple[Link, ...]:
+        """Templates get a post's own list as `related_links`; calling this from a template makes its pages
+        depend on every post's list (see HELPERS_READING_OTHER_POSTS), so their rebuilds are slower."""
         return self.related[entry.post.source]
 
     def share_links(self, entry: Entry) -> tuple[ShareLink, ...]:

@@ -74,7 +74,8 @@ class PageRenderer:
         )
         self.env.filters.update(date=self.long_date, time=self.clock_time, iso=self.iso)
         self.dates = LocalDates(config)
-        self.env.globals.update(ThemeHelpers(site, rendered.bodies, self.dates).template_globals())
+        self.helpers = ThemeHelpers(site, rendered.bodies, self.dates)
+        self.env.globals.update(self.helpers.template_globals())
         self.site_feeds = site_feed_links(config)
         self.nav = [Link(p.page.title, p.url) for p in site.nav_pages]
 
@@ -130,6 +131,7 @@ class PageRenderer:
                            "comment_html": {c.source: self.rendered.comments[c.source] for c in entry.comments}},
             description=self._description(entry),
             reply=reply_target(self.site, entry),
+            related_links=self.helpers.related_posts(entry),
         )
 
     def static_page(self, page: PageEntry) -> tuple[str, bytes]:

@@ -6,6 +6,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+import jinja2
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,8 @@ from generator.theme import default_theme_dir
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 
 BYLINE = (default_theme_dir() / "templates" / "_byline.html").read_text(encoding="utf-8")
-TEMPLATES = (BYLINE, BYLINE + "<!-- edited -->\n", BYLINE + "<p class=\"count\">{{ site.entries | length }} posts</p>\n")
+TEMPLATES = (BYLINE, BYLINE + "<!-- edited -->\n", BYLINE + "<p class=\"count\">{{ site.entries | length }} posts</p>\n",
+             BYLINE + "{% for link in related_posts(entry) %}<a class=\"rel\" href=\"{{ href(link.url) }}\">{{ link.title }}</a>{% endfor %}\n")
 CONFIGS = (BASIC_CONFIG, BASIC_CONFIG.replace("title: Test Blog", "title: Renamed Blog"),
            BASIC_CONFIG.replace("paginate: 10", "paginate: 1"), BASIC_CONFIG + "permalink: /{category}/{slug}/\n",
            BASIC_CONFIG + "comments:\n  reply: mailto:letters@example.com\n  close_after_days: 125\n")
@@ -190,3 +192,20 @@ def test_build_options_profile_jobs_and_no_cache(site: SiteFolder):
     assert not (site.root / CACHE_DIR).exists()
     assert CliRunner().invoke(main, ["build", "--site", str(site.root)]).exit_code == 0
     assert (site.root / CACHE_DIR / "cache.sqlite").is_file()
+
+
+def test_a_new_post_rerenders_the_pages_it_changes_and_leaves_the_others(site: SiteFolder, monkeypatch):
+    site.post("policy-one", "About policy.", category="Policy", tags="[rules]", date="2026-01-10 10:00")
+    site.post("travel-one", "About travel.", category="Travel", tags="[trains]", date="2026-01-11 10:00")
+    site.post("policy-two", "More policy.", category="Policy", tags="[rules]", date="2026-01-12 10:00")
+    site.build()
+    rendered: list[str] = []
+    real_render = jinja2.Template.render
+    monkeypatch.setattr(jinja2.Template, "render", lambda self, **values: rendered.append(values.get("url")) or real_render(self, **values))
+    site.post("policy-three", "Newest policy.", category="Policy", tags="[rules]", date="2026-01-13 10:00")
+    site.build()
+    assert "2026/01/11/travel-one/" not in rendered, "a post sharing nothing with the new one was rendered again"
+    assert "2026/01/10/policy-one/" in rendered
+    related = [a.get_text() for a in site.html("2026/01/10/policy-one/").select(".related a")]
+    assert "Policy Three" in related
+    assert site.files() == clean_build(site.root, site.root / "clean")
