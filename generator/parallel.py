@@ -8,6 +8,7 @@ come back pickled. A small batch stays in this process: starting workers costs m
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, TypeVar
@@ -34,8 +35,12 @@ def map_forked(work: Callable[[int], T], count: int, jobs: int) -> list[T]:
         return [work(number) for number in range(count)]
     chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_inherit, initargs=(work,)) as pool:
-        results = list(pool.map(_chunk_in_worker, chunks))
+    gc.freeze()  # the workers' collector then leaves the inherited objects' pages shared with this process
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_inherit, initargs=(work,)) as pool:
+            results = list(pool.map(_chunk_in_worker, chunks))
+    finally:
+        gc.unfreeze()
     problems = [p for result in results if isinstance(result, SiteError) for p in result.problems]
     if problems:
         raise SiteError(problems)
