@@ -58,11 +58,8 @@ print(json.dumps(times))
 """
 
 
-def tree_memory_mb(pid: int) -> tuple[float, float]:
-    """Memory of a process and all its descendants, in MB (Linux /proc): summed RSS, and summed PSS.
-
-    Forked workers share most of their pages with the parent; RSS counts a shared page once per
-    process, PSS divides it among them, so PSS is what the process tree really occupies."""
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (Linux /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -72,31 +69,52 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
             children.setdefault(int(stat[1]), []).append(int(entry))
         except (OSError, IndexError, ValueError):
             continue
-    rss = pss = 0
-    todo = [pid]
+    found, todo = [], [pid]
     while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
+        found.append(todo.pop())
+        todo += children.get(found[-1], [])
+    return found
+
+
+def tree_rss_mb(pids: list[int]) -> float:
+    """Summed resident memory: a page shared by forked workers counts once per process."""
+    total = 0
+    for pid in pids:
         try:
-            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
-        except OSError:
+            total += int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
             continue
-        fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:] if line.endswith("kB")}
-        rss, pss = rss + fields.get("Rss", 0), pss + fields.get("Pss", 0)
-    return rss / 1024, pss / 1024
+    return total / 2**20
+
+
+def tree_pss_mb(pids: list[int]) -> float:
+    """Summed proportional memory: a shared page is divided among the processes sharing it, so this is
+    what the tree really occupies. Reading it walks page tables, so it is sampled less often."""
+    total = 0
+    for pid in pids:
+        try:
+            total += next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+                          if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
 
 
 def measure(command: list[str], cwd: Path) -> dict:
-    """Run one command; its wall time, largest process and peak summed memory of its process tree."""
+    """Run one command; its wall time, largest process and the peak memory of its process tree."""
     process = subprocess.Popen([sys.executable, "-c", MEASURE, *command], cwd=cwd, stdout=subprocess.PIPE, text=True)
     peak, peak_pss = 0.0, 0.0
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak, peak_pss
+        tick = 0
         while not done.is_set():
-            rss, pss = tree_memory_mb(process.pid)
-            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+            pids = process_tree(process.pid)
+            peak = max(peak, tree_rss_mb(pids))
+            if tick % 10 == 0:
+                peak_pss = max(peak_pss, tree_pss_mb(pids))
+            tick += 1
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
