@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Iterable
 from urllib.parse import quote, urlsplit
 
-
 from generator.config import Author, SiteConfig
 from generator.content import Comment, Content, Page, Post, unicode_slug
 from generator.disclaimer import Footer, decide_footer
