@@ -47,7 +47,7 @@ def main() -> None:
 @site_option
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Write here instead of output_dir.")
 @click.option("--drafts", is_flag=True, help="Also publish drafts and future posts (for previews only).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes rendering Markdown (default: all cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes parsing, rendering and writing (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Ignore .deskpress-cache/ and redo all the work (the output is the same).")
 @click.option("--profile", is_flag=True, help="Print how long each stage of the build took.")
 @click.option("--reference-markdown", is_flag=True, help="Render all Markdown with markdown-it-py even when deskpress[fast] is installed.")
