@@ -327,9 +327,8 @@ def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environm
 
     The template globals are read at the first call, once the page renderer has set them."""
     themed = theme_version(theme.folders)
-    readers = cache.value(digest("templates reading other posts", code_version(), themed), lambda: (
+    whole_site, other_posts = cache.value(digest("templates reading other posts", code_version(), themed), lambda: (
         templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts)))
-    whole_site, other_posts = readers
     fingerprints = Fingerprints()
 
     @functools.cache
