@@ -231,16 +231,18 @@ class BuildCache:
     def committed(self, out: Path, written: Iterable[str], manifest: Manifest | None = None) -> None:
         """Record the files of a successful build as they now are on disk, then save everything.
 
-        `manifest` (None: forget any earlier one for `out`) is saved in the same transaction."""
+        `manifest` (None: forget any earlier one for `out`) is saved in the same transaction; the output
+        stats it just took serve as the stamps' sizes and mtimes, so no file is stat'ed twice."""
         self._load_stamps()
         folder = str(out)
         before = {k: v for k, v in self.stamps.items() if k[0] == folder}
         after = {(folder, rel): before[(folder, rel)] for rel in written if (folder, rel) in self._kept}
+        on_disk = manifest.outputs if manifest is not None else {}
         for rel in written:
             key = self._keys.get((folder, rel))
             if key is not None and (folder, rel) not in after:
-                stat = (out / rel).stat()
-                after[(folder, rel)] = OutputStamp(key, stat.st_size, stat.st_mtime_ns)
+                size, mtime = on_disk[rel][:2] if rel in on_disk else _size_and_mtime(out / rel)
+                after[(folder, rel)] = OutputStamp(key, size, mtime)
         self.stamps = {k: v for k, v in self.stamps.items() if k[0] != folder} | after
         self.values = {k: v for k, v in self.values.items() if k in self._used}
         self.manifests.pop(folder, None)
@@ -291,6 +293,11 @@ class BuildCache:
             db.execute("DELETE FROM build_manifest WHERE folder = ?", (folder,))
             if manifest is not None:
                 db.execute("INSERT INTO build_manifest VALUES (?, ?, ?)", (folder, code_version(), pickle.dumps(manifest, protocol=5)))
+
+
+def _size_and_mtime(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _open(path: Path) -> sqlite3.Connection:
