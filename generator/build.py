@@ -11,14 +11,14 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from generator.cache import BuildCache, code_version, digest, output_memo, recall_sources
+from generator.cache import BuildCache, SourceRecall, code_version, digest, output_memo
 from generator.config import SiteConfig, load_config
-from generator.content import Content, load_content
+from generator.content import Content, load_all_now, load_content
 from generator.errors import Problem, SiteError, error
 from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
 from generator.localise import LocalDates
-from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, output_stats, take_inputs
+from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, take_inputs
 from generator.markdown import pygments_css, render_many, renderer_version
 from generator.metadata import humans_txt
 from generator.output import Pending, Staging, Unchanged, WriteReport
@@ -76,8 +76,9 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
         return reported_again(previous, inputs, out, cache, clock)
     clock.stage("reading content")
     jobs = jobs or os.cpu_count() or 1
+    recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
     with reported_alongside(config_warnings):
-        content, content_warnings = load_content(config, recall=recall_sources(cache, config),
+        content, content_warnings = load_content(config, recall=recall if remember else load_all_now,
                                                  spread=lambda work, count: map_forked(work, count, jobs))
     with reported_alongside(config_warnings + content_warnings):
         site = assemble_site(config, content, now, include_drafts=drafts)
@@ -86,9 +87,10 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     theme = load_theme(config)
     environment = theme.environment()
     cache.compile_templates_once(environment)
-    memo = output_memo(cache, out, site, theme, environment, rendered.version) if remember else no_memo
-    clock.stage("writing pages and feeds")
     staging = Staging(out)
+    memo = output_memo(cache, out, staging.existing, site, theme, environment, rendered.version,
+                       recall.keys) if remember else no_memo
+    clock.stage("writing pages and feeds")
     try:
         write_all(staging, site_files(site, rendered, theme, environment, deferred(memo)), jobs)
     except jinja2.TemplateError as exc:
@@ -103,9 +105,10 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     summary = BuildSummary(len(site.entries), len(site.pages), written.feeds, written.files, site.next_scheduled,
                            config.base_path)
     clock.stage("recording the build")
-    manifest = None if inputs is None else Manifest(parameters, inputs, output_stats(out), now, site.changes_at,
-                                                    summary, warnings)
-    cache.committed(out, staging.written, manifest)
+    on_disk = staging.on_disk() if remember else {}
+    manifest = None if inputs is None else Manifest(parameters, inputs, on_disk, now, site.changes_at, summary, warnings,
+                                                    recall.versions)
+    cache.committed(out, staging.written, on_disk, manifest)
     stages = clock.stop()
     return BuildResult(site, written, warnings, clock.total, out, stages, summary)
 

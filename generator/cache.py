@@ -32,9 +32,9 @@ import jinja2
 import jinja2.meta
 
 from generator.config import SiteConfig
-from generator.content import LoadResult, Recall
+from generator.content import Comment, Loaded, LoadResult, Page, Post
 from generator.manifest import Manifest
-from generator.output import KEEP, Unchanged
+from generator.output import KEEP, Stat, Unchanged
 from generator.presentation import HELPERS_READING_OTHER_POSTS
 from generator.related import related_posts
 from generator.render import Memo
@@ -66,33 +66,41 @@ def fingerprint(value: Any) -> str | None:
 
 class Fingerprints:
     """Fingerprints for one build: an entry or archive met again (a post on many listings and feeds, a
-    category on each of its pages) is pickled once and stands for its digest afterwards."""
+    category on each of its pages) is pickled once and stands for its digest afterwards.
 
-    def __init__(self) -> None:
+    `records` (SourceRecall.keys) names loaded posts, pages and comments by their cache keys, which
+    digest their source bytes already: their bodies are then never pickled again."""
+
+    def __init__(self, records: dict[int, tuple[Any, str]] | None = None) -> None:
         self.known: dict[int, tuple[Entry | Archive, str | None]] = {}
+        self.records = records or {}
+        self.by_source = {**copyreg.dispatch_table, Post: self._record, Page: self._record, Comment: self._record}
 
     def of(self, value: Any) -> str | None:
         """The digest of `value`'s pickle, with every entry and archive inside it standing for its own digest.
 
         The pickler runs in "fast" mode (no memo): equal values give equal bytes however objects are
         shared, so a value parsed now and the same value loaded from the cache have one fingerprint.
-        Only entries and archives reach Python code (a dispatch table, not a per-object hook)."""
+        Only entries, archives and source records reach Python code (a dispatch table, not a per-object hook)."""
         def shared(obj: Entry | Archive) -> Any:
             return obj.__reduce_ex__(5) if obj is value else (SharedDigest, (self._shared(obj),))
 
-        return _pickle_digest(value, {**copyreg.dispatch_table, Entry: shared, Archive: shared})
+        return _pickle_digest(value, {**self.by_source, Entry: shared, Archive: shared})
 
     def _shared(self, obj: Entry | Archive) -> str:
         if id(obj) not in self.known:
-            self.known[id(obj)] = (obj, _pickle_digest(obj, {}) if type(obj) is Entry else self.of(obj))
+            self.known[id(obj)] = (obj, _pickle_digest(obj, self.by_source) if type(obj) is Entry else self.of(obj))
         found = self.known[id(obj)][1]
         if found is None:
             raise pickle.PicklingError("an entry or archive that cannot be fingerprinted")
         return found
 
+    def _record(self, record: Post | Page | Comment) -> Any:
+        known, key = self.records.get(id(record), (None, ""))
+        return (SharedDigest, (key,)) if known is record else record.__reduce_ex__(5)
+
 
 def _pickle_digest(value: Any, dispatch_table: dict) -> str | None:
-    """An entry holds no other entry or archive, so it needs no dispatch table of its own."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.fast = True
@@ -151,7 +159,7 @@ class BuildCache:
 
     def many(self, keys: list[str], items: list[Any], compute: Callable[[list[Any]], list[Any]]) -> list[Any]:
         """Values for many keys at once; `compute` gets the items whose keys are missing, in one batch."""
-        self._prefetch([key for key in keys if key not in self.values])
+        self.prefetch(keys)
         found = [self.lookup(key) for key in keys]
         missing = [index for index, value in enumerate(found) if value is None]
         for index, value in zip(missing, compute([items[index] for index in missing])):
@@ -170,8 +178,9 @@ class BuildCache:
                 return self.values[key]
         return None
 
-    def _prefetch(self, keys: list[str]) -> None:
+    def prefetch(self, keys: list[str]) -> None:
         """Read many stored values in a few queries (one query per key was a quarter of a rebuild)."""
+        keys = [key for key in keys if key not in self.values]
         if not keys or self.path is None or not self.path.exists():
             return
         db = self._db()
@@ -186,21 +195,19 @@ class BuildCache:
         self.values[key] = value
         self._new[key] = value
 
-    def output(self, out: Path, rel: str, key: str | None, produce: Callable[[], bytes]) -> bytes | Unchanged:
-        """The bytes of output file `rel`, or KEEP when the file on disk was made from the same inputs."""
+    def output(self, out: Path, on_disk: dict[str, Stat], rel: str, key: str | None,
+               produce: Callable[[], bytes]) -> bytes | Unchanged:
+        """The bytes of output file `rel`, or KEEP when the file on disk was made from the same inputs.
+
+        `on_disk` is the output folder's stats as the build found them (Staging.existing)."""
         if key is None:
             return produce()
         self._load_stamps()
         self._keys[(str(out), rel)] = key
         stamp = self.stamps.get((str(out), rel))
-        if stamp is not None and stamp.key == key:
-            try:
-                stat = (out / rel).stat()
-            except OSError:
-                stat = None
-            if stat is not None and stat.st_size == stamp.size and stat.st_mtime_ns == stamp.mtime_ns:
-                self._kept.add((str(out), rel))
-                return KEEP
+        if stamp is not None and stamp.key == key and on_disk.get(rel, (-1, -1))[:2] == (stamp.size, stamp.mtime_ns):
+            self._kept.add((str(out), rel))
+            return KEEP
         self._kept.discard((str(out), rel))
         return produce()
 
@@ -228,20 +235,18 @@ class BuildCache:
                 db.execute("INSERT OR REPLACE INTO build_manifest VALUES (?, ?, ?)",
                            (str(out), code_version(), pickle.dumps(manifest, protocol=5)))
 
-    def committed(self, out: Path, written: Iterable[str], manifest: Manifest | None = None) -> None:
-        """Record the files of a successful build as they now are on disk, then save everything.
+    def committed(self, out: Path, written: Iterable[str], on_disk: dict[str, Stat], manifest: Manifest | None = None) -> None:
+        """Record the files of a successful build as they now are on disk (`on_disk`: their stats), then save everything.
 
-        `manifest` (None: forget any earlier one for `out`) is saved in the same transaction; the output
-        stats it just took serve as the stamps' sizes and mtimes, so no file is stat'ed twice."""
+        `manifest` (None: forget any earlier one for `out`) is saved in the same transaction."""
         self._load_stamps()
         folder = str(out)
         before = {k: v for k, v in self.stamps.items() if k[0] == folder}
         after = {(folder, rel): before[(folder, rel)] for rel in written if (folder, rel) in self._kept}
-        on_disk = manifest.outputs if manifest is not None else {}
         for rel in written:
             key = self._keys.get((folder, rel))
             if key is not None and (folder, rel) not in after:
-                size, mtime = on_disk[rel][:2] if rel in on_disk else _size_and_mtime(out / rel)
+                size, mtime = on_disk[rel][:2]
                 after[(folder, rel)] = OutputStamp(key, size, mtime)
         self.stamps = {k: v for k, v in self.stamps.items() if k[0] != folder} | after
         self.values = {k: v for k, v in self.values.items() if k in self._used}
@@ -295,11 +300,6 @@ class BuildCache:
                 db.execute("INSERT INTO build_manifest VALUES (?, ?, ?)", (folder, code_version(), pickle.dumps(manifest, protocol=5)))
 
 
-def _size_and_mtime(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
-
-
 def _open(path: Path) -> sqlite3.Connection:
     """The cache database; a damaged file raises DatabaseError, and the caller starts afresh.
 
@@ -315,28 +315,50 @@ def _open(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def recall_sources(cache: BuildCache, config: SiteConfig) -> Recall:
-    """Loaded source files remembered by their path, bytes, site.yaml (as parsed) and the generator's code."""
-    settings = fingerprint(config)
+class SourceRecall:
+    """Loaded source files remembered by their path, bytes, site.yaml (as parsed) and the generator's code.
 
-    def recall(kind: str, rels: list[str], raws: list[bytes], load: Callable[[list[int]], list[LoadResult]]) -> list[LoadResult]:
-        if settings is None:
-            return load(list(range(len(rels))))
-        keys = [digest("source", kind, code_version(), settings, rel, raw) for rel, raw in zip(rels, raws)]
-        return cache.many(keys, list(range(len(rels))), load)
+    `known` gives the versions (content digests) of files the manifest shows unchanged since the
+    last build, so those are not even read. After the build's loading, `versions` holds every
+    source's version (for the next manifest) and `keys` each loaded record's cache key, by id():
+    the key names the record's whole contents, so fingerprints use it instead of pickling the body."""
 
-    return recall
+    def __init__(self, cache: BuildCache, config: SiteConfig, known: dict[str, str] | None = None):
+        self.cache, self.known = cache, known or {}
+        self.settings = fingerprint(config)
+        self.versions: dict[str, str] = {}
+        self.keys: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, kind: str, rels: list[str], version_of: Callable[[int], str],
+                 load: Callable[[list[int]], list[Loaded]]) -> list[LoadResult]:
+        if self.settings is None:
+            return [result for _, result in load(list(range(len(rels))))]
+        versions = [self.known.get(rel) or version_of(position) for position, rel in enumerate(rels)]
+        keys = [self._key(kind, rel, version) for rel, version in zip(rels, versions)]
+        self.cache.prefetch(keys)
+        found = [self.cache.lookup(key) for key in keys]
+        missing = [position for position, result in enumerate(found) if result is None]
+        for position, (version, result) in zip(missing, load(missing)):
+            versions[position], keys[position] = version, self._key(kind, rels[position], version)
+            self.cache.store(keys[position], result)
+            found[position] = result
+        self.versions.update(zip(rels, versions))
+        self.keys.update((id(result[0]), (result[0], key)) for key, result in zip(keys, found) if result[0] is not None)
+        return found
+
+    def _key(self, kind: str, rel: str, version: str) -> str:
+        return digest("source", kind, code_version(), self.settings, rel, version)
 
 
-def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environment: jinja2.Environment,
-                rendered_with: str) -> Memo:
+def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Site, theme: Theme, environment: jinja2.Environment,
+                rendered_with: str, records: dict[int, tuple[Any, str]]) -> Memo:
     """Skip rendering a page or feed whose inputs (and settings, theme, code, Markdown renderer) match the file on disk.
 
     The template globals are read at the first call, once the page renderer has set them."""
     themed = theme_version(theme.folders)
     whole_site, other_posts = cache.value(digest("templates reading other posts", code_version(), themed), lambda: (
         templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts)))
-    fingerprints = Fingerprints()
+    fingerprints = Fingerprints(records)
 
     @functools.cache
     def shared() -> str | None:
@@ -351,7 +373,7 @@ def output_memo(cache: BuildCache, out: Path, site: Site, theme: Theme, environm
         extra = (fingerprints.of(site) if template in whole_site
                  else related_everywhere() if template in other_posts else "")
         key = fingerprints.of((shared(), rel, template, extra, inputs)) if shared() and extra is not None else None
-        return cache.output(out, rel, key, produce)
+        return cache.output(out, on_disk, rel, key, produce)
 
     return memo
 

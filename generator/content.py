@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -101,17 +102,24 @@ COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
 
 
 LoadResult = tuple[Any, list[Problem]]  # one file's record (None when it has errors) and its problems
-Recall = Callable[[str, list[str], list[bytes], Callable[[list[int]], list[LoadResult]]], list[LoadResult]]
-Spread = Callable[[Callable[[int], LoadResult], int], list[LoadResult]]
+Loaded = tuple[str, LoadResult]  # a file's version (source_version of the bytes read) and what they gave
+Recall = Callable[[str, list[str], Callable[[int], str], Callable[[list[int]], list[Loaded]]], list[LoadResult]]
+Spread = Callable[[Callable[[int], Loaded], int], list[Loaded]]
 
 
-def in_order(work: Callable[[int], LoadResult], count: int) -> list[LoadResult]:
+def in_order(work: Callable[[int], Loaded], count: int) -> list[Loaded]:
     return [work(number) for number in range(count)]
 
 
-def load_all_now(kind: str, rels: list[str], raws: list[bytes], load: Callable[[list[int]], list[LoadResult]]) -> list[LoadResult]:
+def load_all_now(kind: str, rels: list[str], version_of: Callable[[int], str],
+                 load: Callable[[list[int]], list[Loaded]]) -> list[LoadResult]:
     """Load every file: what a build without a cache does."""
-    return load(list(range(len(rels))))
+    return [result for _, result in load(list(range(len(rels))))]
+
+
+def source_version(raw: bytes) -> str:
+    """Names a source file's bytes; a recalled record is only ever found under the version it was made from."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes,
@@ -119,9 +127,11 @@ def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_b
                  recall: Recall = load_all_now, spread: Spread = in_order) -> tuple[Content, list[Problem]]:
     """Parse every source file; raise SiteError listing all errors, return warnings otherwise.
 
-    `recall(kind, rels, raws, load)` may answer for files it has seen with these bytes (and this
-    site.yaml) before, calling `load` with the positions of the others (the build passes its cache);
-    `spread(work, count)` runs work(0..count-1), in order or over several processes."""
+    `recall(kind, rels, version_of, load)` may answer for files it has seen with the same bytes (and
+    this site.yaml) before, asking `version_of(position)` when it does not know a file's version, and
+    calling `load` with the positions of the others (the build passes its cache); `load` reads and
+    parses them and tells the versions it read. `spread(work, count)` runs work(0..count-1), in
+    order or over several processes."""
     problems: list[Problem] = []
     root = config.content_dir
     loaders = (("post", root / "posts", _post), ("page", root / "pages", _page), ("comment", root / "comments", _comment))
@@ -142,25 +152,32 @@ def _markdown_files(folder: Path) -> Iterator[Path]:
 def _load_all(config: SiteConfig, kind: str, paths: list[Path], make, problems: list[Problem], read, parse,
               recall: Recall, spread: Spread) -> list:
     rels = [path.relative_to(config.root).as_posix() for path in paths]
-    raws = [read(path) for path in paths]
+    raws: dict[int, bytes] = {}
 
-    def load(positions: list[int]) -> list[LoadResult]:
-        return spread(lambda n: _load_one(config, make, parse, paths[positions[n]], rels[positions[n]], raws[positions[n]]),
-                      len(positions))
+    def version_of(position: int) -> str:
+        raws[position] = read(paths[position])
+        return source_version(raws[position])
+
+    def load(positions: list[int]) -> list[Loaded]:
+        def one(n: int) -> Loaded:
+            position = positions[n]
+            raw = raws[position] if position in raws else read(paths[position])
+            return _load_one(config, make, parse, paths[position], rels[position], raw)
+        return spread(one, len(positions))
 
     records = []
-    for record, found in recall(kind, rels, raws, load):
+    for record, found in recall(kind, rels, version_of, load):
         problems.extend(found)
         if record is not None:
             records.append(record)
     return records
 
 
-def _load_one(config: SiteConfig, make, parse, path: Path, rel: str, raw: bytes) -> LoadResult:
+def _load_one(config: SiteConfig, make, parse, path: Path, rel: str, raw: bytes) -> Loaded:
     try:
-        return make(config, parse(rel, raw), path)
+        return source_version(raw), make(config, parse(rel, raw), path)
     except SiteError as exc:
-        return None, list(exc.problems)
+        return source_version(raw), (None, list(exc.problems))
 
 
 class _Fields:

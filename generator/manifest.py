@@ -18,7 +18,9 @@ for one output folder:
   file edited, added or deleted there means a full build, which restores it;
 - the moment the build was made for (`now`) and `valid_until` (Site.changes_at): the output only
   holds from `now` until a scheduled post is due or comments close;
-- the summary and warnings the build reported, so the shortcut reports them again.
+- the summary and warnings the build reported, so the shortcut reports them again;
+- the version (content digest) of every content file the build loaded: a build that finds a file
+  unchanged since then by the rules above recalls its record without reading it.
 
 Anything unequal, missing or unreadable means a full build, which is never wrong, only slower.
 """
@@ -36,14 +38,13 @@ from pathlib import Path
 
 from generator.config import SiteConfig
 from generator.errors import Problem
-from generator.output import WriteReport
+from generator.output import Stat, WriteReport, output_stats
 
 MANIFEST_FORMAT = "1"
 RACY_NS = 2_000_000_000
 LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "markdown-it-pyrs", "feedgen", "pyyaml", "pygments",
              "nh3", "python-slugify", "babel", "lxml", "tzdata")
 
-Stat = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Manifest:
     valid_until: datetime | None
     summary: BuildSummary
     warnings: tuple[Problem, ...]
+    sources: dict[str, str] = field(default_factory=dict)
 
     def still_holds(self, parameters: tuple, inputs: Inputs, out: Path, now: datetime) -> bool:
         """Would a build with these parameters, inputs and `now` write exactly what `out` holds?"""
@@ -100,6 +102,19 @@ class Manifest:
                 and self.built_for <= now and (self.valid_until is None or now < self.valid_until)
                 and self.inputs.matches(inputs)
                 and output_stats(out) == self.outputs)
+
+    def unchanged_sources(self, current: Inputs, root: Path) -> dict[str, str]:
+        """The versions of the content files (by path relative to `root`) that have not changed since this build.
+
+        A file counts when its stat is the recorded one and it was not racy then (a racy file could
+        have changed without changing its stat); one racy now was digested before the build began."""
+        unchanged = {rel: version for rel, version in self.sources.items()
+                     if (path := str(root / rel)) not in self.inputs.digests
+                     and self.inputs.stats.get(path, ()) == current.stats.get(path)}
+        for path, version in current.digests.items():
+            if version is not None and Path(path).is_relative_to(root):
+                unchanged[Path(path).relative_to(root).as_posix()] = version
+        return unchanged
 
     def settled(self, current: Inputs) -> Manifest | None:
         """This manifest with `current` (matching) inputs, when files racy at recording time no longer are.
@@ -157,27 +172,6 @@ def _walk_inputs(top: Path, stats: dict[str, Stat], seen: set[tuple[int, int]]) 
                         stats[entry.path] = _stat(entry)
         except OSError:
             continue
-
-
-def output_stats(out: Path) -> dict[str, Stat]:
-    """Every file (and symlink) under the output folder, by relative path; {} when there is no folder.
-
-    A loop rather than recursion: 10,000 posts make 37,000 folders, and this runs on every build."""
-    found: dict[str, Stat] = {}
-    pending = [(str(out), "")]
-    while pending:
-        folder, prefix = pending.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append((entry.path, prefix + entry.name + "/"))
-                    else:
-                        stat = entry.stat(follow_symlinks=False)
-                        found[prefix + entry.name] = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        except OSError:  # vanished or unreadable: the stats then differ from any recorded ones
-            found[prefix] = (-1, -1, -1, -1)
-    return found
 
 
 def _stat(entry: os.DirEntry) -> Stat:

@@ -300,3 +300,15 @@ def test_the_cli_prints_the_same_summary_and_profiles_the_shortcut(blog: SiteFol
     assert again[0].startswith("Built 2 posts, 0 pages, ") and " 0 of " in again[0] and ", 0 removed" in again[0]
     assert again[1] == first[1] == "next scheduled post: 2099-07-01T09:00:00+00:00"
     assert any(SHORTCUT in line for line in again[2:]) and not any("reading content" in line for line in again)
+
+
+def test_a_rebuild_reads_only_the_sources_that_changed(blog: SiteFolder, monkeypatch):
+    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # no file counts as racy: the stat alone must tell
+    blog.build()
+    blog.post("2026-02-01-two", "Second body, edited.")
+    read: list[bytes] = []
+    original = generator.content.source_version
+    monkeypatch.setattr(generator.content, "source_version", lambda raw: read.append(raw) or original(raw))
+    again = blog.build()
+    assert rebuilt(again) and read and all(b"Second body, edited." in raw for raw in read)
+    assert matches_clean_build(blog)
