@@ -25,7 +25,7 @@ from generator.output import Pending, Staging, Unchanged, WriteReport
 from generator.parallel import map_forked, write_all
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
-from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap
+from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap, sitemap_rows
 from generator.search import INDEX_PATH, search_index
 from generator.site import Site, assemble_site
 from generator.theme import Theme, default_theme_dir, load_theme, template_problem
@@ -167,7 +167,8 @@ def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: 
                      memo: Memo) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
     yield from PageRenderer(site, environment, rendered, memo).all_pages()
     yield from all_feeds(site, rendered, memo)
-    yield "sitemap.xml", sitemap(site)
+    rows = sitemap_rows(site)
+    yield "sitemap.xml", memo("sitemap.xml", "sitemap", rows, lambda: sitemap(site.config, rows))
     yield "robots.txt", robots(site)
     yield INDEX_PATH, memo(INDEX_PATH, "search index", site.entries,
                            lambda: search_index(site, rendered.bodies, LocalDates(site.config)))

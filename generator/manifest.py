@@ -108,12 +108,12 @@ class Manifest:
 
         A file counts when its stat is the recorded one and it was not racy then (a racy file could
         have changed without changing its stat); one racy now was digested before the build began."""
+        base = str(root / "x")[:-1]  # how the walk spelled paths under `root` ("" for ".")
         unchanged = {rel: version for rel, version in self.sources.items()
-                     if (path := str(root / rel)) not in self.inputs.digests
+                     if (path := base + rel) not in self.inputs.digests
                      and self.inputs.stats.get(path, ()) == current.stats.get(path)}
-        for path, version in current.digests.items():
-            if version is not None and Path(path).is_relative_to(root):
-                unchanged[Path(path).relative_to(root).as_posix()] = version
+        unchanged.update((path[len(base):], version) for path, version in current.digests.items()
+                         if version is not None and path.startswith(base))
         return unchanged
 
     def settled(self, current: Inputs) -> Manifest | None:

@@ -15,7 +15,7 @@ from generator.config import Author, SiteConfig
 from generator.site import ARCHIVE_INDEX, Entry, PageEntry, Site, absolute, paginate
 
 SCHEMA = "https://schema.org"
-JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+JSON_IN_HTML = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"))
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,10 @@ def json_script(data: dict[str, Any]) -> Markup:
 
 def inert_json(data: Any) -> str:
     """Compact JSON with <, > and & written as \\u escapes: the same data, but never markup if misread as HTML."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(JSON_IN_HTML)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for character, escaped in JSON_IN_HTML:  # str.replace: many times faster than str.translate on a large index
+        text = text.replace(character, escaped)
+    return text
 
 
 def listing_lastmods(site: Site) -> list[tuple[str, datetime | None]]:

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 
 import jinja2
 
+from generator.config import SiteConfig
 from generator.localise import LocalDates
 from generator.markdown import RenderedBody
 from generator.metadata import listing_lastmods
@@ -144,7 +145,7 @@ class PageRenderer:
         for listing in paginate(entries, url, self.site.config.paginate):
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"
             yield self.page("listing.html", listing.url, title, feeds, heading=heading, archive=archive_heading(archive) if archive else None,
-                            listing=listing, teasers=[self.rendered.teaser(e) for e in listing.entries],
+                            listing=listing, rendered_html={"teasers": [self.rendered.teaser(e) for e in listing.entries]},
                             description=(archive.description if archive and archive.description else self.site.config.tagline))
 
     def _description(self, entry: Entry) -> str:
@@ -166,13 +167,16 @@ def reply_target(site: Site, entry: Entry) -> dict[str, str] | None:
     return {"kind": "form", "url": reply}
 
 
-def sitemap(site: Site) -> bytes:
-    """Absolute URLs of published posts and pages only, with lastmod from content."""
-    config = site.config
+def sitemap_rows(site: Site) -> list[tuple[str, datetime | None]]:
+    """Every published post and page, and every listing, with the moment its content last changed."""
     rows = [("", max((e.updated for e in site.entries), default=None))]
     rows += [(e.url, e.updated) for e in site.entries if e.status == "published"]
     rows += [(p.url, p.page.updated) for p in site.pages if p.status == "published"]
-    rows += listing_lastmods(site)
+    return rows + listing_lastmods(site)
+
+
+def sitemap(config: SiteConfig, rows: list[tuple[str, datetime | None]]) -> bytes:
+    """Absolute URLs of the rows (site-relative URLs), with lastmod from content."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, modified in rows:
         lastmod = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""
