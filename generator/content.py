@@ -136,7 +136,7 @@ def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_b
     problems: list[Problem] = []
     root = config.content_dir
     loaders = (("post", root / "posts", _post), ("page", root / "pages", _page), ("comment", root / "comments", _comment))
-    posts, pages, comments = (_load_all(config, kind, sorted(_markdown_files(folder)), make, problems, read, parse, recall, spread)
+    posts, pages, comments = (_load_all(config, kind, _markdown_files(folder), make, problems, read, parse, recall, spread)
                               for kind, folder, make in loaders)
     static_root = root / "static"
     static = tuple(sorted(p.relative_to(static_root).as_posix() for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
@@ -146,10 +146,10 @@ def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_b
 
 
 def _markdown_files(folder: Path) -> list[Path]:
-    """Every .md file below `folder` not named like a hidden file; symlinked folders are not followed.
+    """Every .md file below `folder` not named like a hidden file, in path order; symlinked folders are not followed.
 
-    What folder.rglob("*.md") finds, at a third of its cost (os.scandir, no pattern matching)."""
-    found: list[Path] = []
+    What sorted(folder.rglob("*.md")) finds, at a third of its cost (os.scandir, no pattern matching)."""
+    found: list[str] = []
     pending = [str(folder)]
     while pending:
         try:
@@ -158,10 +158,10 @@ def _markdown_files(folder: Path) -> list[Path]:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append(entry.path)
                     elif entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file():
-                        found.append(Path(entry.path))
+                        found.append(entry.path)
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             continue
-    return found
+    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
 
 
 def _load_all(config: SiteConfig, kind: str, paths: list[Path], make, problems: list[Problem], read, parse,

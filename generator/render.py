@@ -97,18 +97,22 @@ class PageRenderer:
         return moment.astimezone(self.site.config.tz).isoformat()
 
     def page(self, template: str, url: str, title: str, feeds: tuple[FeedLink, ...] = (),
-             rendered_html: Mapping[str, Any] | None = None, **values: Any) -> tuple[str, bytes]:
+             derived: Callable[[], Mapping[str, Any]] | None = None, **values: Any) -> tuple[str, bytes]:
         """Render one template to the file behind `url`.
 
-        `rendered_html` holds values made by the Markdown stage from the page's own `entry`; the memo's
-        key leaves them out, since the entry and the renderer's version (both in the key) decide them."""
+        `derived()` makes the values that follow from what the memo's key already holds (the page's own
+        entries, the settings, the Markdown renderer's version): rendered bodies, a description cut from
+        one. The key leaves them out, and they are only made when the page is rendered."""
         description = values.pop("description", self.site.config.tagline)
         rel = output_path(url)
-        extra = rendered_html or {}
-        return rel, self.memo(rel, template, (url, title, feeds, description, self.nav, values), lambda: self.env.get_template(template).render(
-            url=url, page_title=title, canonical=absolute(self.site.config, url), nav=self.nav,
-            feeds=self.site_feeds + feeds, description=description, **values, **extra,
-        ).encode("utf-8"))
+
+        def render() -> bytes:
+            context = {"description": description, **values, **(derived() if derived else {})}
+            return self.env.get_template(template).render(
+                url=url, page_title=title, canonical=absolute(self.site.config, url), nav=self.nav,
+                feeds=self.site_feeds + feeds, **context).encode("utf-8")
+
+        return rel, self.memo(rel, template, (url, title, feeds, description, self.nav, values), render)
 
     def all_pages(self) -> Iterator[tuple[str, bytes]]:
         """Every HTML page, in a fixed order."""
@@ -128,16 +132,15 @@ class PageRenderer:
     def post(self, entry: Entry) -> tuple[str, bytes]:
         return self.page(
             "post.html", entry.url, entry.post.title, entry.comment_feeds, entry=entry,
-            rendered_html={"body_html": self.rendered.bodies[entry.post.source].html,
-                           "comment_html": {c.source: self.rendered.comments[c.source] for c in entry.comments}},
-            description=self._description(entry),
-            reply=reply_target(self.site, entry),
+            derived=lambda: {"body_html": self.rendered.bodies[entry.post.source].html,
+                             "comment_html": {c.source: self.rendered.comments[c.source] for c in entry.comments},
+                             "description": self._description(entry), "reply": reply_target(self.site, entry)},
             related_links=self.helpers.related_posts(entry),
         )
 
     def static_page(self, page: PageEntry) -> tuple[str, bytes]:
         return self.page("page.html", page.url, page.page.title, entry=page,
-                         rendered_html={"body_html": self.rendered.bodies[page.page.source].html},
+                         derived=lambda: {"body_html": self.rendered.bodies[page.page.source].html},
                          description=page.page.summary or self.site.config.tagline)
 
     def listing(self, entries: tuple[Entry, ...], url: str, heading: str, archive: Archive | None) -> Iterator[tuple[str, bytes]]:
@@ -145,7 +148,7 @@ class PageRenderer:
         for listing in paginate(entries, url, self.site.config.paginate):
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"
             yield self.page("listing.html", listing.url, title, feeds, heading=heading, archive=archive_heading(archive) if archive else None,
-                            listing=listing, rendered_html={"teasers": [self.rendered.teaser(e) for e in listing.entries]},
+                            listing=listing, derived=lambda listing=listing: {"teasers": [self.rendered.teaser(e) for e in listing.entries]},
                             description=(archive.description if archive and archive.description else self.site.config.tagline))
 
     def _description(self, entry: Entry) -> str:
