@@ -66,7 +66,8 @@ def fingerprint(value: Any) -> str | None:
 
 class Fingerprints:
     """Fingerprints for one build: an entry or archive met again (a post on many listings and feeds, a
-    category on each of its pages) is pickled once and stands for its digest afterwards.
+    category on each of its pages) is pickled once and stands for its digest afterwards. An entry is
+    pickled as what it was made from (Entry.made_from), which decides all its fields.
 
     `records` (SourceRecall.keys) names loaded posts, pages and comments by their cache keys, which
     digest their source bytes already: their bodies are then never pickled again."""
@@ -89,7 +90,8 @@ class Fingerprints:
 
     def _shared(self, obj: Entry | Archive) -> str:
         if id(obj) not in self.known:
-            self.known[id(obj)] = (obj, _pickle_digest(obj, self.by_source) if type(obj) is Entry else self.of(obj))
+            self.known[id(obj)] = (obj, _pickle_digest(obj.made_from(), self.by_source) if type(obj) is Entry
+                                   else self.of(obj))
         found = self.known[id(obj)][1]
         if found is None:
             raise pickle.PicklingError("an entry or archive that cannot be fingerprinted")
@@ -369,10 +371,19 @@ def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Si
     def related_everywhere() -> str | None:
         return fingerprint(related_posts(site))
 
+    last: list[tuple[Any, str | None]] = [(None, None)]
+
+    def of_inputs(inputs: Any) -> str | None:
+        """Both formats of a feed come with the very same inputs, one after the other: pickle them once."""
+        if last[0][0] is not inputs:
+            last[0] = (inputs, fingerprints.of(inputs))
+        return last[0][1]
+
     def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
         extra = (fingerprints.of(site) if template in whole_site
                  else related_everywhere() if template in other_posts else "")
-        key = fingerprints.of((shared(), rel, template, extra, inputs)) if shared() and extra is not None else None
+        parts = (shared(), extra, of_inputs(inputs))
+        key = digest(rel, template, *parts) if all(part is not None for part in parts) else None  # type: ignore[arg-type]
         return cache.output(out, on_disk, rel, key, produce)
 
     return memo

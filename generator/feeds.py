@@ -145,11 +145,12 @@ def _write(site: Site, page: FeedPage, shown: tuple, newest: datetime, items: Ca
     The memo's key is made of what the feed shows (posts or responses, whose rendering the key covers
     too), so a kept feed never builds its items."""
     generator = functools.cache(lambda: _generator(site.config, page, items(), newest))
+    inputs = (page, shown, newest)
     for link in page.links:
         def produce(link: FeedLink = link) -> bytes:
             return _serialise(generator(), site.config, page, link)
 
-        yield link.url, memo(link.url, link.type, (page, shown, newest), produce)
+        yield link.url, memo(link.url, link.type, inputs, produce)
 
 
 def _serialise(feed: FeedGenerator, config: SiteConfig, page: FeedPage, link: FeedLink) -> bytes:

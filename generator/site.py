@@ -107,6 +107,13 @@ class Entry:
         """This post's comment feeds, beside its page; none when it has no comments and takes none."""
         return feed_links(f"Comments on {self.post.title}", self.url + "comments/") if self.has_comment_feed else ()
 
+    def made_from(self) -> tuple:
+        """What assemble_site() made this entry from, besides the settings: its post and responses, its
+        status and comment state at the build's moment, and its neighbours' links (see _entry and
+        _link_neighbours). Equal values give an equal entry, so the cache names an entry by these,
+        its post and responses standing for their source files, instead of pickling every field."""
+        return (self.post, self.comments, self.status, self.comments_open, self.older, self.newer)
+
 
 @dataclass(frozen=True)
 class PageEntry:
