@@ -11,7 +11,8 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from generator.cache import BuildCache, SourceRecall, code_version, digest, output_memo
+from generator.cache import (BuildCache, Fingerprints, SourceRecall, StoredValues, code_version, digest, fingerprint,
+                             output_memo, per_entry_memo)
 from generator.config import SiteConfig, load_config
 from generator.content import Content, load_all_now, load_content
 from generator.errors import Problem, SiteError, error
@@ -25,8 +26,8 @@ from generator.output import Pending, Staging, Unchanged, WriteReport
 from generator.parallel import map_forked, write_all
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
-from generator.render import Memo, PageRenderer, Rendered, no_memo, robots, sitemap, sitemap_rows
-from generator.search import INDEX_PATH, search_index
+from generator.render import Each, Memo, PageRenderer, Rendered, compute_each, no_memo, robots, sitemap, sitemap_rows
+from generator.search import INDEX_PATH, indexed, record, search_index
 from generator.site import Site, assemble_site
 from generator.theme import Theme, default_theme_dir, load_theme, template_problem
 
@@ -88,11 +89,14 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     environment = theme.environment()
     cache.compile_templates_once(environment)
     staging = Staging(out)
-    memo = output_memo(cache, out, staging.existing, site, theme, environment, rendered.version,
-                       recall.keys) if remember else no_memo
+    memo, each = no_memo, compute_each
+    if remember:
+        fingerprints = Fingerprints(recall.keys)
+        memo = output_memo(cache, out, staging.existing, site, theme, environment, rendered.version, fingerprints)
+        each = per_entry_memo(cache, fingerprints, digest(code_version(), rendered.version, fingerprint(config) or ""))
     clock.stage("writing pages and feeds")
     try:
-        write_all(staging, site_files(site, rendered, theme, environment, deferred(memo)), jobs)
+        write_all(staging, site_files(site, rendered, theme, environment, deferred(memo), each), jobs)
     except jinja2.TemplateError as exc:
         staging.abort()
         raise SiteError([template_problem(exc)]) from None
@@ -133,18 +137,18 @@ def reported_alongside(warnings: list[Problem]) -> Iterator[None]:
 
 def render_markdown(content: Content, base_path: str = "/", cache: BuildCache | None = None, jobs: int = 1,
                     fast: bool = False) -> Rendered:
-    """Turn every post, page and comment body into HTML once, for pages and feeds to share."""
+    """Turn every post, page and comment body into HTML once, for pages and feeds to share.
+
+    Bodies rendered before stay in the cache until a page or feed being rendered asks for them."""
     cache = cache or BuildCache(persistent=False)
     version = renderer_version(base_path, fast)
-    records = content.posts + content.pages
 
-    def render(kind: str) -> Callable[[list[str]], list]:
-        return lambda missing: render_many(kind, missing, jobs, base_path, fast)
+    def rendered(kind: str, records: list) -> StoredValues:
+        keys = [digest(version, kind, r.body) for r in records]
+        cache.ensure(keys, [r.body for r in records], lambda missing: render_many(kind, missing, jobs, base_path, fast))
+        return StoredValues(cache, dict(zip((r.source for r in records), keys)))
 
-    bodies = cache.many([digest(version, "post", r.body) for r in records], [r.body for r in records], render("post"))
-    comments = cache.many([digest(version, "comment", c.body) for c in content.comments],
-                          [c.body for c in content.comments], render("comment"))
-    return Rendered(dict(zip((r.source for r in records), bodies)), dict(zip((c.source for c in content.comments), comments)), version)
+    return Rendered(rendered("post", list(content.posts + content.pages)), rendered("comment", list(content.comments)), version)
 
 
 def deferred(memo: Memo) -> Memo:
@@ -153,25 +157,26 @@ def deferred(memo: Memo) -> Memo:
 
 
 def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment | None = None,
-               memo: Memo = no_memo) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
+               memo: Memo = no_memo, each: Each = compute_each) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
     """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order."""
     environment = environment or theme.environment()
     written: set[str] = set()
-    for rel, data in _generated_files(site, rendered, theme, environment, memo):
+    for rel, data in _generated_files(site, rendered, theme, environment, memo, each):
         written.add(rel)
         yield rel, data
     yield from redirect_files(site, environment, frozenset(written))
 
 
 def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment,
-                     memo: Memo) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
+                     memo: Memo, each: Each) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
     yield from PageRenderer(site, environment, rendered, memo).all_pages()
     yield from all_feeds(site, rendered, memo)
     rows = sitemap_rows(site)
     yield "sitemap.xml", memo("sitemap.xml", "sitemap", rows, lambda: sitemap(site.config, rows))
     yield "robots.txt", robots(site)
-    yield INDEX_PATH, memo(INDEX_PATH, "search index", site.entries,
-                           lambda: search_index(site, rendered.bodies, LocalDates(site.config)))
+    dates = LocalDates(site.config)
+    records = each("search record", indexed(site), lambda e: record(site, e, rendered.bodies[e.post.source], dates))
+    yield INDEX_PATH, memo(INDEX_PATH, "search index", records, lambda: search_index(records))
     if site.config.humans_txt:
         yield "humans.txt", humans_txt(site)
     yield "theme/pygments.css", pygments_css().encode("utf-8")

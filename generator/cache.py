@@ -22,11 +22,12 @@ import dataclasses
 import functools
 import hashlib
 import io
+import os
 import pickle
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import jinja2
 import jinja2.meta
@@ -37,7 +38,7 @@ from generator.manifest import Manifest
 from generator.output import KEEP, Stat, Unchanged
 from generator.presentation import HELPERS_READING_OTHER_POSTS
 from generator.related import related_posts
-from generator.render import Memo
+from generator.render import Each, Memo
 from generator.site import Archive, Entry, Site
 from generator.theme import Theme
 
@@ -88,6 +89,10 @@ class Fingerprints:
 
         return _pickle_digest(value, {**self.by_source, Entry: shared, Archive: shared})
 
+    def entry(self, entry: Entry) -> str:
+        """The fingerprint of one entry, as it stands for the entry inside other values."""
+        return self._shared(entry)
+
     def _shared(self, obj: Entry | Archive) -> str:
         if id(obj) not in self.known:
             self.known[id(obj)] = (obj, _pickle_digest(obj.made_from(), self.by_source) if type(obj) is Entry
@@ -113,6 +118,28 @@ def _pickle_digest(value: Any, dispatch_table: dict) -> str | None:
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
     return digest(buffer.getvalue())
+
+
+class StoredValues(Mapping[str, Any]):
+    """Values the cache holds (see BuildCache.ensure), by name, each read from the cache when first asked for.
+
+    The Markdown stage's HTML for 10,000 posts is 100 MB: a rebuild only reads the bodies of the
+    pages and feeds it renders again, in whichever process renders them."""
+
+    def __init__(self, cache: BuildCache, keys: dict[str, str]):
+        self.cache, self.keys = cache, keys
+
+    def __getitem__(self, name: str) -> Any:
+        value = self.cache.lookup(self.keys[name])
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 class SharedDigest(str):
@@ -141,6 +168,7 @@ class BuildCache:
         self._keys: dict[tuple[str, str], str] = {}
         self._kept: set[tuple[str, str]] = set()
         self._connection: sqlite3.Connection | None = None
+        self._connected_in = 0
         self.manifests: dict[str, Manifest] = {}
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -167,6 +195,25 @@ class BuildCache:
         for index, value in zip(missing, compute([items[index] for index in missing])):
             self.store(keys[index], value)
             found[index] = value
+        return found
+
+    def ensure(self, keys: list[str], items: list[Any], compute: Callable[[list[Any]], list[Any]]) -> None:
+        """Make sure a value is stored under each key, computing the missing ones in one batch, without
+        loading the stored ones: they are read when asked for (see StoredValues)."""
+        self._used.update(keys)
+        missing = [index for index, key in enumerate(keys) if key not in self.values]
+        if missing and self.path is not None and self.path.exists():
+            stored = self._stored([keys[index] for index in missing])
+            missing = [index for index in missing if keys[index] not in stored]
+        for index, value in zip(missing, compute([items[index] for index in missing])):
+            self.store(keys[index], value)
+
+    def _stored(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            query = f"SELECT key FROM memo WHERE key IN ({','.join('?' * len(batch))})"
+            found.update(key for (key,) in self._db().execute(query, batch))
         return found
 
     def lookup(self, key: str) -> Any | None:
@@ -260,8 +307,9 @@ class BuildCache:
         self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
 
     def _db(self) -> sqlite3.Connection:
+        """The connection of this process: a forked worker reading values opens its own (SQLite's rule)."""
         assert self.path is not None
-        if self._connection is not None:
+        if self._connection is not None and self._connected_in == os.getpid():
             return self._connection
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -269,6 +317,7 @@ class BuildCache:
         except sqlite3.DatabaseError:
             self.path.unlink()
             self._connection = _open(self.path)
+        self._connected_in = os.getpid()
         return self._connection
 
     def _load_stamps(self) -> None:
@@ -352,16 +401,23 @@ class SourceRecall:
         return digest("source", kind, code_version(), self.settings, rel, version)
 
 
+def per_entry_memo(cache: BuildCache, fingerprints: Fingerprints, salt: str) -> Each:
+    """Remember per-entry values under each entry's fingerprint and `salt` (whatever else decides them)."""
+    def each(kind: str, entries: list[Entry], compute: Callable[[Entry], Any]) -> list[Any]:
+        keys = [digest(kind, salt, fingerprints.entry(entry)) for entry in entries]
+        return cache.many(keys, entries, lambda missing: [compute(entry) for entry in missing])
+
+    return each
+
+
 def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Site, theme: Theme, environment: jinja2.Environment,
-                rendered_with: str, records: dict[int, tuple[Any, str]]) -> Memo:
+                rendered_with: str, fingerprints: Fingerprints) -> Memo:
     """Skip rendering a page or feed whose inputs (and settings, theme, code, Markdown renderer) match the file on disk.
 
     The template globals are read at the first call, once the page renderer has set them."""
     themed = theme_version(theme.folders)
     whole_site, other_posts = cache.value(digest("templates reading other posts", code_version(), themed), lambda: (
         templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts)))
-    fingerprints = Fingerprints(records)
-
     @functools.cache
     def shared() -> str | None:
         plain_globals = {k: v for k, v in environment.globals.items() if k != "site" and not callable(v)}

@@ -166,7 +166,8 @@ def _markdown_files(folder: Path) -> list[Path]:
 
 def _load_all(config: SiteConfig, kind: str, paths: list[Path], make, problems: list[Problem], read, parse,
               recall: Recall, spread: Spread) -> list:
-    rels = [path.relative_to(config.root).as_posix() for path in paths]
+    base = len(str(config.root / "x")) - 1  # the listing spells every path as the root's spelling + "/" + rel
+    rels = [str(path)[base:].replace(os.sep, "/") for path in paths]
     raws: dict[int, bytes] = {}
 
     def version_of(position: int) -> str:

@@ -67,8 +67,13 @@ class Staging:
         rel = _safe_relative(rel)
         if rel in self.written:
             raise SiteError([error(rel, None, "two parts of the site write this same file (a page and a generated page share a URL?)")])
-        parts = rel.split("/")
-        parents = ["/".join(parts[:end]) for end in range(1, len(parts))]
+        parents = []
+        parent = rel
+        while "/" in parent:
+            parent = parent.rsplit("/", 1)[0]
+            if parent in self.folders:  # and so are its own parents, checked when they were added
+                break
+            parents.append(parent)
         if rel in self.folders or any(parent in self.written for parent in parents):
             raise SiteError([error(rel, None, "one part of the site writes a file where another needs a folder (two URLs clash)")])
         self.written.add(rel)

@@ -54,6 +54,14 @@ class Rendered:
 Memo = Callable[[str, str, Any, Callable[[], bytes]], Any]
 
 
+Each = Callable[[str, list[Entry], Callable[[Entry], Any]], list]
+
+
+def compute_each(kind: str, entries: list[Entry], compute: Callable[[Entry], Any]) -> list:
+    """compute(entry) for every entry: what a build without a cache does."""
+    return [compute(entry) for entry in entries]
+
+
 def no_memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes:
     """Render every file: what a build without a cache does."""
     return produce()

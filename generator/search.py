@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from generator.config import SiteConfig
@@ -18,14 +17,18 @@ SUMMARY_CHARS = 200
 TITLE_CHARS = 160
 
 
-def search_index(site: Site, bodies: Mapping[str, RenderedBody], dates: LocalDates) -> bytes:
-    """Every published post (never a draft or a scheduled one, even in previews), newest first.
+def search_index(records: list[dict[str, object]]) -> bytes:
+    """The index of every published post (never a draft or a scheduled one, even in previews), newest first.
 
     Each record is bounded (title, a summary cut at a word, tags, category, date, url), so the
     index grows by about 400 bytes per post: a 1,000-post blog downloads roughly 400 kB once.
     """
-    records = [record(site, entry, bodies[entry.post.source], dates) for entry in site.entries if entry.status == "published"]
     return (inert_json({"posts": records}) + "\n").encode("utf-8")
+
+
+def indexed(site: Site) -> list[Entry]:
+    """The entries the search index holds, in its order."""
+    return [entry for entry in site.entries if entry.status == "published"]
 
 
 def record(site: Site, entry: Entry, body: RenderedBody, dates: LocalDates) -> dict[str, object]:
