@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Iterable
 from urllib.parse import quote, urlsplit
 
@@ -32,6 +33,7 @@ ATOM_TYPE, RSS_TYPE = "application/atom+xml", "application/rss+xml"
 FEED_FORMATS = {ATOM_TYPE: "Atom", RSS_TYPE: "RSS"}
 ARCHIVE_FEED_NAMES = {"category": "posts in {}", "tag": "posts tagged {}", "author": "posts by {}"}
 URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_UNRESERVED_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")  # what urllib's quote() leaves alone by default
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,9 @@ def alias_path(alias: str) -> str | None:
     return "/".join(segments) + "/"
 
 
+@functools.lru_cache(maxsize=65536)
 def term_slug(name: str) -> str:
+    """A category's, tag's or author's URL segment; remembered, as each name recurs across thousands of posts."""
     return unicode_slug(name) or "untitled"
 
 
@@ -231,9 +235,7 @@ def assemble_site(config: SiteConfig, content: Content, now: datetime, include_d
     problems: list[Problem] = []
     visible, next_scheduled = _visible_posts(content.posts, now, include_drafts)
     responses = _responses_by_post(content, problems)
-    entries = [_entry(config, post, status, responses.get(post.slug, ()), now, problems)
-               for post, status in visible]
-    entries = _link_neighbours(entries)
+    entries = _EntryBuilder(config, now, problems).entries(visible, responses)
     pages = tuple(
         PageEntry(page, f"{page.slug}/", "draft" if page.draft else "published")
         for page in sorted(content.pages, key=lambda p: (p.order, p.title.casefold(), p.source))
@@ -280,36 +282,71 @@ def _visible_posts(posts: Iterable[Post], now: datetime, include_drafts: bool):
     return visible, min(upcoming, default=None)
 
 
-def _entry(config: SiteConfig, post: Post, status: str, responses: tuple[Comment, ...], now: datetime,
-           problems: list[Problem]) -> Entry:
-    author = config.authors[post.author]
-    category_slug = term_slug(post.category)
-    local = post.date.astimezone(config.tz)
-    comments = tuple(c for c in responses if c.type == "comment")
-    return Entry(
-        post=post,
-        url=permalink(config, post, local, category_slug),
-        feed_id=post_feed_id(config, post),
-        author=author,
-        author_link=Link(author.name, f"author/{term_slug(author.key)}/"),
-        category=Link(post.category, f"category/{category_slug}/"),
-        tags=tuple(Link(tag, f"tag/{term_slug(tag)}/") for tag in post.tags),
-        month=Link(month_title(local.year, local.month, config.language), f"{local.year:04d}/{local.month:02d}/"),
-        footer=decide_footer(post.disclaimer, config.categories.get(post.category), author, config.disclaimer),
-        threads=_threads(comments, problems),
-        pings=tuple(c for c in responses if c.type != "comment"),
-        comments=responses,
-        comments_open=_comments_open(config, post, now),
-        status=status,
-    )
+class _EntryBuilder:
+    """Builds the entries of one build, with what every post shares worked out once (the zone, the domain
+    and path of feed IDs) rather than once per post.
+
+    Nothing built here may be shared between entries where it was not before (a Link, a URL string): the
+    Site must pickle to the same bytes, and pickle writes a shared object once and refers back to it."""
+
+    def __init__(self, config: SiteConfig, now: datetime, problems: list[Problem]):
+        self.config, self.now, self.problems = config, now, problems
+        self.zone = config.tz
+        self.host = urlsplit(config.base_url).hostname
+        self.base_path = config.base_path
+
+    def entries(self, visible: list[tuple[Post, str]], responses: dict[str, tuple[Comment, ...]]) -> list[Entry]:
+        """Every visible post's entry, newest first, each built once with its neighbours' links: their URLs
+        are worked out first (building entries and then replacing each to link it cost a third of the stage)."""
+        local = [post.date.astimezone(self.zone) for post, _ in visible]
+        urls = [permalink(self.config, post, when, term_slug(post.category)) for (post, _), when in zip(visible, local)]
+        last = len(visible) - 1
+        return [
+            self.entry(post, status, when, urls[i], responses.get(post.slug, ()),
+                       newer=Link(visible[i - 1][0].title, urls[i - 1]) if i > 0 else None,
+                       older=Link(visible[i + 1][0].title, urls[i + 1]) if i < last else None)
+            for i, ((post, status), when) in enumerate(zip(visible, local))
+        ]
+
+    def entry(self, post: Post, status: str, local: datetime, url: str, responses: tuple[Comment, ...],
+              newer: Link | None, older: Link | None) -> Entry:
+        """One post as published; `local` is its date in the site's zone, `url` its permalink."""
+        config = self.config
+        author = config.authors[post.author]
+        year, month, _ = _padded_date(local.year, local.month, local.day)
+        comments = tuple(c for c in responses if c.type == "comment") if responses else ()
+        return Entry(
+            post=post,
+            url=url,
+            feed_id=_feed_id(post, local, self.host, self.base_path),
+            author=author,
+            author_link=Link(author.name, f"author/{term_slug(author.key)}/"),
+            category=Link(post.category, f"category/{term_slug(post.category)}/"),
+            tags=tuple([Link(tag, f"tag/{term_slug(tag)}/") for tag in post.tags]),
+            month=Link(month_title(local.year, local.month, config.language), f"{year}/{month}/"),
+            footer=decide_footer(post.disclaimer, config.categories.get(post.category), author, config.disclaimer),
+            threads=_threads(comments, self.problems) if comments else (),
+            pings=tuple(c for c in responses if c.type != "comment") if responses else (),
+            comments=responses,
+            comments_open=_comments_open(config, post, self.now),
+            status=status,
+            older=older,
+            newer=newer,
+        )
 
 
 def permalink(config: SiteConfig, post: Post, local: datetime, category_slug: str) -> str:
     """Fill the site's permalink pattern; every piece is a slug, so the URL cannot leave the site."""
+    year, month, day = _padded_date(local.year, local.month, local.day)
     return config.permalink.format(
-        year=f"{local.year:04d}", month=f"{local.month:02d}", day=f"{local.day:02d}", slug=post.slug,
-        category=category_slug, author=term_slug(post.author),
+        year=year, month=month, day=day, slug=post.slug, category=category_slug, author=term_slug(post.author),
     ).lstrip("/")
+
+
+@functools.lru_cache(maxsize=65536)
+def _padded_date(year: int, month: int, day: int) -> tuple[str, str, str]:
+    """A day as URLs write it ('2026', '03', '02'): posts share days, and looking them up beats formatting them."""
+    return f"{year:04d}", f"{month:02d}", f"{day:02d}"
 
 
 def post_feed_id(config: SiteConfig, post: Post) -> str:
@@ -318,10 +355,25 @@ def post_feed_id(config: SiteConfig, post: Post) -> str:
     A frontmatter `id` that is a URI is used as it is (to keep an ID from an old blog); any other `id`
     replaces the slug, so a post whose slug changed keeps its ID by naming its old slug.
     """
+    return _feed_id(post, post.date.astimezone(config.tz), urlsplit(config.base_url).hostname, config.base_path)
+
+
+def _feed_id(post: Post, local: datetime, host: str | None, base_path: str) -> str:
+    """post_feed_id with the site's domain and path already taken apart and the date already in its zone."""
     if post.id and URI_SCHEME.match(post.id):
         return post.id
-    host = urlsplit(config.base_url).hostname
-    return f"tag:{host},{post.date.astimezone(config.tz):%Y-%m-%d}:{quote(config.base_path + (post.id or post.slug))}"
+    return f"tag:{host},{_day(local.year, local.month, local.day)}:{_quote_path(base_path + (post.id or post.slug))}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _day(year: int, month: int, day: int) -> str:
+    """A feed ID's day as strftime writes it (years before 1000 unpadded); posts share days, and strftime is slow."""
+    return f"{date(year, month, day):%Y-%m-%d}"
+
+
+def _quote_path(path: str) -> str:
+    """quote(path), skipped for the usual plain-ASCII path that it would return unchanged, at some cost."""
+    return path if _UNRESERVED_PATH.fullmatch(path) else quote(path)
 
 
 def comment_feed_id(entry: Entry, comment: Comment) -> str:
@@ -357,9 +409,10 @@ def _check_unique_anchors(comments: list[Comment], problems: list[Problem]) -> N
     """Two file names that differ only in case or punctuation would share a permalink and a feed ID."""
     seen: dict[str, str] = {}
     for comment in comments:
-        if comment.anchor in seen:
-            problems.append(error(comment.source, 1, f"same permalink #{comment.anchor} as {seen[comment.anchor]}: rename one file"))
-        seen.setdefault(comment.anchor, comment.source)
+        anchor = comment.anchor
+        if anchor in seen:
+            problems.append(error(comment.source, 1, f"same permalink #{anchor} as {seen[anchor]}: rename one file"))
+        seen.setdefault(anchor, comment.source)
 
 
 def _threads(comments: tuple[Comment, ...], problems: list[Problem]) -> tuple[Thread, ...]:
@@ -371,15 +424,16 @@ def _threads(comments: tuple[Comment, ...], problems: list[Problem]) -> tuple[Th
         if parent is not None and parent not in by_key:
             problems.append(error(comment.source, comment.line_of_reply, f"in_reply_to {parent!r}: no such comment on this post"))
             parent = None
-        elif _in_loop(comment, by_key):
+        elif parent is not None and _in_loop(comment, by_key):
             problems.append(error(comment.source, comment.line_of_reply, f"in_reply_to {parent!r} makes a reply loop"))
             parent = None
         children[parent].append(comment)
+    return tuple([_thread(root, children) for root in children[None]])
 
-    def build(comment: Comment) -> Thread:
-        return Thread(comment, tuple(build(child) for child in children.get(comment.key, ())))
 
-    return tuple(build(root) for root in children[None])
+def _thread(comment: Comment, children: dict[str | None, list[Comment]]) -> Thread:
+    """A comment with its replies nested; not a closure in _threads, which would be a reference cycle per post."""
+    return Thread(comment, tuple([_thread(child, children) for child in children.get(comment.key, ())]))
 
 
 def _in_loop(comment: Comment, by_key: dict[str, Comment]) -> bool:
@@ -393,34 +447,23 @@ def _in_loop(comment: Comment, by_key: dict[str, Comment]) -> bool:
     return False
 
 
-def _link_neighbours(entries: list[Entry]) -> list[Entry]:
-    linked = []
-    for index, entry in enumerate(entries):
-        newer = entries[index - 1] if index > 0 else None
-        older = entries[index + 1] if index + 1 < len(entries) else None
-        linked.append(replace(
-            entry,
-            newer=Link(newer.post.title, newer.url) if newer else None,
-            older=Link(older.post.title, older.url) if older else None,
-        ))
-    return linked
-
-
 def _archives(config: SiteConfig, entries: list[Entry]) -> dict[str, tuple[Archive, ...]]:
-    groups: dict[str, dict[str, list]] = {kind: defaultdict(list) for kind in ARCHIVE_KINDS}
-    names: dict[tuple[str, str], str] = {}
+    """Every category, tag, author and month with its entries; each archive takes its name and URL from
+    the first (newest) entry that links to it."""
+    groups: dict[str, dict[str, tuple[str, list[Entry]]]] = {kind: {} for kind in ARCHIVE_KINDS}
+    categories, tags, authors, months = (groups[kind] for kind in ARCHIVE_KINDS)
     for entry in entries:
-        keyed = [("category", entry.category), ("author", entry.author_link),
-                 ("month", entry.month)] + [("tag", tag) for tag in entry.tags]
-        for kind, link in keyed:
-            groups[kind][link.url].append(entry)
-            names.setdefault((kind, link.url), link.title)
+        filed = [(categories, entry.category), (authors, entry.author_link), (months, entry.month)]
+        filed += [(tags, tag) for tag in entry.tags]
+        for group, link in filed:
+            members = group.get(link.url)
+            if members is None:
+                group[link.url] = members = (link.title, [])
+            members[1].append(entry)
     result = {}
     for kind, by_url in groups.items():
-        archives = [
-            Archive(kind, url, names[(kind, url)], url, tuple(items), _description(config, kind, names[(kind, url)]))
-            for url, items in by_url.items()
-        ]
+        archives = [Archive(kind, url, name, url, tuple(items), _description(config, kind, name))
+                    for url, (name, items) in by_url.items()]
         if kind == "month":
             archives.sort(key=lambda a: a.url, reverse=True)
         else:
