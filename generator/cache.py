@@ -143,7 +143,7 @@ class StoredValues(Mapping[str, Any]):
 
 
 class SharedDigest(str):
-    """Stands for an entry or archive inside a fingerprint: the digest of its own full pickle."""
+    """Stands for an entry, archive or source record inside a fingerprint: the digest that names its contents."""
 
 
 @dataclass(frozen=True)
