@@ -202,19 +202,11 @@ class BuildCache:
         loading the stored ones: they are read when asked for (see StoredValues)."""
         self._used.update(keys)
         missing = [index for index, key in enumerate(keys) if key not in self.values]
-        if missing and self.path is not None and self.path.exists():
-            stored = self._stored([keys[index] for index in missing])
+        if missing:
+            stored = {key for (key,) in self._select("key", [keys[index] for index in missing])}
             missing = [index for index in missing if keys[index] not in stored]
         for index, value in zip(missing, compute([items[index] for index in missing])):
             self.store(keys[index], value)
-
-    def _stored(self, keys: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
-            query = f"SELECT key FROM memo WHERE key IN ({','.join('?' * len(batch))})"
-            found.update(key for (key,) in self._db().execute(query, batch))
-        return found
 
     def lookup(self, key: str) -> Any | None:
         self._used.add(key)
@@ -229,15 +221,16 @@ class BuildCache:
 
     def prefetch(self, keys: list[str]) -> None:
         """Read many stored values in a few queries (one query per key was a quarter of a rebuild)."""
-        keys = [key for key in keys if key not in self.values]
+        for key, value in self._select("key, value", [key for key in keys if key not in self.values]):
+            self.values[key] = pickle.loads(value)
+
+    def _select(self, columns: str, keys: list[str]) -> Iterator[tuple]:
+        """The stored rows among `keys`, 500 keys to a query."""
         if not keys or self.path is None or not self.path.exists():
             return
-        db = self._db()
         for start in range(0, len(keys), 500):
             batch = keys[start : start + 500]
-            query = f"SELECT key, value FROM memo WHERE key IN ({','.join('?' * len(batch))})"
-            for key, value in db.execute(query, batch):
-                self.values[key] = pickle.loads(value)
+            yield from self._db().execute(f"SELECT {columns} FROM memo WHERE key IN ({','.join('?' * len(batch))})", batch)
 
     def store(self, key: str, value: Any) -> None:
         self._used.add(key)
@@ -418,6 +411,7 @@ def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Si
     themed = theme_version(theme.folders)
     whole_site, other_posts = cache.value(digest("templates reading other posts", code_version(), themed), lambda: (
         templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts)))
+
     @functools.cache
     def shared() -> str | None:
         plain_globals = {k: v for k, v in environment.globals.items() if k != "site" and not callable(v)}
@@ -427,13 +421,15 @@ def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Si
     def related_everywhere() -> str | None:
         return fingerprint(related_posts(site))
 
-    last: list[tuple[Any, str | None]] = [(None, None)]
+    last_inputs: Any = None
+    last_digest: str | None = None
 
     def of_inputs(inputs: Any) -> str | None:
         """Both formats of a feed come with the very same inputs, one after the other: pickle them once."""
-        if last[0][0] is not inputs:
-            last[0] = (inputs, fingerprints.of(inputs))
-        return last[0][1]
+        nonlocal last_inputs, last_digest
+        if last_inputs is not inputs:
+            last_inputs, last_digest = inputs, fingerprints.of(inputs)
+        return last_digest
 
     def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
         extra = (fingerprints.of(site) if template in whole_site

@@ -191,9 +191,10 @@ def _load_all(config: SiteConfig, kind: str, paths: list[Path], make, problems: 
 
 def _load_one(config: SiteConfig, make, parse, path: Path, rel: str, raw: bytes) -> Loaded:
     try:
-        return source_version(raw), make(config, parse(rel, raw), path)
+        result = make(config, parse(rel, raw), path)
     except SiteError as exc:
-        return source_version(raw), (None, list(exc.problems))
+        result = None, list(exc.problems)
+    return source_version(raw), result
 
 
 class _Fields:

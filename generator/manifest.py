@@ -27,7 +27,6 @@ Anything unequal, missing or unreadable means a full build, which is never wrong
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -37,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 
 from generator.config import SiteConfig
+from generator.content import source_version
 from generator.errors import Problem
 from generator.output import Stat, WriteReport, output_stats
 
@@ -184,9 +184,9 @@ def _stat(entry: os.DirEntry) -> Stat:
 
 
 def file_digest(path: str) -> str | None:
-    """The digest of a file's bytes, or None when it cannot be read."""
+    """The file's version (as content loading names it, so a racy file's digest is its version), or None when unreadable."""
     try:
         with open(path, "rb") as handle:
-            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+            return source_version(handle.read())
     except OSError:
         return None
