@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -144,7 +143,14 @@ def _write(site: Site, page: FeedPage, shown: tuple, newest: datetime, items: Ca
 
     The memo's key is made of what the feed shows (posts or responses, whose rendering the key covers
     too), so a kept feed never builds its items."""
-    generator = functools.cache(lambda: _generator(site.config, page, items(), newest))
+    made: FeedGenerator | None = None
+
+    def generator() -> FeedGenerator:  # built at most once, for whichever format is written first
+        nonlocal made
+        if made is None:
+            made = _generator(site.config, page, items(), newest)
+        return made
+
     inputs = (page, shown, newest)
     for link in page.links:
         def produce(link: FeedLink = link) -> bytes:

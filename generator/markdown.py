@@ -28,6 +28,7 @@ from slugify import slugify
 
 from generator import fast_markdown
 from generator.fast_markdown import FastRenderer
+from generator.reading import word_count
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
 FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
@@ -45,11 +46,14 @@ URL_ATTRIBUTES = {"link_open": "href", "image": "src"}
 
 @dataclass(frozen=True)
 class RenderedBody:
-    """A post's HTML plus the excerpt shown on listings; `more` says the excerpt was cut by the author."""
+    """A post's HTML plus the excerpt shown on listings; `more` says the excerpt was cut by the author.
+
+    `words` is counted here, once per body, rather than by every page that shows a reading time."""
 
     html: str
     summary_html: str
     more: bool
+    words: int
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
@@ -120,10 +124,11 @@ class MarkdownRenderer:
         """Render a post or page; the excerpt is the text before <!--more--> or the first paragraph."""
         html = self._html(source)
         parts = MORE_MARKER.split(source, maxsplit=1)
+        words = word_count(html)
         if len(parts) == 2:
-            return RenderedBody(html, listing_safe(self._html(parts[0])), True)
+            return RenderedBody(html, listing_safe(self._html(parts[0])), True, words)
         first = FIRST_PARAGRAPH.search(html)
-        return RenderedBody(html, listing_safe(first.group(0)) if first else "", False)
+        return RenderedBody(html, listing_safe(first.group(0)) if first else "", False, words)
 
     def comment(self, source: str) -> str:
         """Render untrusted text: no raw HTML, then sanitised so nothing active or styled survives."""

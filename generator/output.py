@@ -53,6 +53,7 @@ class Staging:
         self.stage = out_dir / STAGE
         self.written: set[str] = set()
         self.folders: set[str] = set()
+        self.staged_folders: set[str] = set()
         self.changed: list[tuple[str, str]] = []
         _check_ownership(out_dir)
         self.existed = out_dir.exists()
@@ -91,9 +92,12 @@ class Staging:
 
         Into a new output folder, files are staged where they will stand, so commit() moves whole folders."""
         if self.fresh:
-            target = self.stage / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            folder = os.path.dirname(rel)
+            if folder not in self.staged_folders:  # one mkdir per folder, not per file: 37,000 files share 20,000
+                os.makedirs(os.path.join(self.stage, folder), exist_ok=True)
+                self.staged_folders.add(folder)
+            with open(os.path.join(self.stage, rel), "wb") as stream:
+                stream.write(data)
             return True
         if self.existing.get(rel, (-1,))[0] == len(data):
             try:

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from generator.localise import LocalDates
 from generator.markdown import RenderedBody
 from generator.metadata import PageMeta, page_meta
-from generator.reading import reading_minutes, word_count
+from generator.reading import reading_minutes
 from generator.related import related_posts
 from generator.search import web_search
 from generator.share import ShareLink, share_links
@@ -21,11 +21,10 @@ HELPERS_READING_OTHER_POSTS = frozenset({"related_posts"})
 
 
 class ThemeHelpers:
-    """Per-post facts computed once (related posts; word counts when first asked) and the functions templates call."""
+    """Per-post facts computed once (related posts) and the functions templates call."""
 
     def __init__(self, site: Site, bodies: Mapping[str, RenderedBody], dates: LocalDates):
         self.site, self.dates, self.bodies = site, dates, bodies
-        self.words: dict[str, int] = {}
         self.related = related_posts(site)
         self.og_locale = dates.og_locale()
 
@@ -35,18 +34,11 @@ class ThemeHelpers:
                 "search_engine": web_search(self.site.config)}
 
     def meta(self, url: str, title: str, description: str, entry: Entry | PageEntry | None = None) -> PageMeta:
-        words = self._words(entry) if isinstance(entry, Entry) else 0
+        words = self.bodies[entry.post.source].words if isinstance(entry, Entry) else 0
         return page_meta(self.site, self.og_locale, url, title, description, entry, words)
 
     def reading_minutes(self, entry: Entry) -> int:
-        return reading_minutes(self._words(entry))
-
-    def _words(self, entry: Entry) -> int:
-        """Counted when a page first needs it: a rebuild that keeps a page never reads its post's text."""
-        source = entry.post.source
-        if source not in self.words:
-            self.words[source] = word_count(self.bodies[source].html)
-        return self.words[source]
+        return reading_minutes(self.bodies[entry.post.source].words)
 
     def related_posts(self, entry: Entry) -> tuple[Link, ...]:
         """Templates get a post's own list as `related_links`; calling this from a template makes its pages
