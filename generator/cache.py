@@ -38,7 +38,7 @@ from generator.manifest import Manifest
 from generator.output import KEEP, Stat, Unchanged
 from generator.presentation import HELPERS_READING_OTHER_POSTS
 from generator.related import related_posts
-from generator.render import Each, Memo
+from generator.render import HELPERS_RENDERING_TEMPLATES, Each, Memo
 from generator.site import Archive, Entry, Site
 from generator.theme import Theme
 
@@ -463,11 +463,13 @@ SITE_PARTS_EVERY_PAGE_MAY_READ = frozenset({"config", "drafts_shown"})
 
 def templates_where(environment: jinja2.Environment, reads: Callable[[jinja2.nodes.Template], bool]) -> frozenset[str]:
     """Templates whose syntax tree `reads` (say, more of `site` than its settings), directly or through
-    what they extend, include or import; a template naming another by a variable counts too."""
+    what they extend, include, import or have a helper render (`teaser_html`); a template naming
+    another by a variable counts too."""
     asts = {name: environment.parse(environment.loader.get_source(environment, name)[0])
             for name in environment.list_templates()}
     direct = {name for name, tree in asts.items() if reads(tree)}
-    uses = {name: set(jinja2.meta.find_referenced_templates(tree)) for name, tree in asts.items()}
+    uses = {name: set(jinja2.meta.find_referenced_templates(tree)) | _rendered_by_helpers(tree)
+            for name, tree in asts.items()}
     reading = set(direct) | {name for name, refs in uses.items() if None in refs}
     changed = True
     while changed:
@@ -475,6 +477,11 @@ def templates_where(environment: jinja2.Environment, reads: Callable[[jinja2.nod
         reading |= grown
         changed = bool(grown)
     return frozenset(reading)
+
+
+def _rendered_by_helpers(tree: jinja2.nodes.Template) -> set[str]:
+    return {HELPERS_RENDERING_TEMPLATES[node.name] for node in tree.find_all(jinja2.nodes.Name)
+            if node.name in HELPERS_RENDERING_TEMPLATES}
 
 
 def _calls_helpers_reading_other_posts(tree: jinja2.nodes.Template) -> bool:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import jinja2
+from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.localise import LocalDates
@@ -24,6 +25,7 @@ from generator.site import (
 
 ARCHIVE_HEADINGS = {"category": "Posts in {}", "tag": "Posts tagged {}", "author": "Posts by {}",
                     "month": "Posts from {}"}
+HELPERS_RENDERING_TEMPLATES = {"teaser_html": "_teaser.html"}  # what a template calling the helper shows
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,25 @@ class PageRenderer:
         self.env.globals.update(self.helpers.template_globals())
         self.site_feeds = site_feed_links(config)
         self.nav = [Link(p.page.title, p.url) for p in site.nav_pages]
+        self.teasers: dict[str, Markup] = {}
+        self.env.globals["teaser_html"] = self.teaser_html
 
     def href(self, url: str) -> str:
         """A link as href() makes it, remembered: pages ask for the same few hundred links again and again."""
         found = self.hrefs.get(url)
         if found is None:
             found = self.hrefs[url] = href(self.site.config, url)
+        return found
+
+    def teaser_html(self, teaser: Teaser) -> Markup:
+        """`_teaser.html` filled with `teaser` (and the theme's globals only), once per post and process.
+
+        A post shows the same teaser on its home, category, tag, author and month listings; including
+        the partial on every one of them cost 40% of a listing page's time."""
+        source = teaser.entry.post.source
+        found = self.teasers.get(source)
+        if found is None:
+            found = self.teasers[source] = Markup(self.env.get_template("_teaser.html").render(teaser=teaser))
         return found
 
     def long_date(self, moment: datetime) -> str:

@@ -209,3 +209,21 @@ def test_a_new_post_rerenders_the_pages_it_changes_and_leaves_the_others(site: S
     related = [a.get_text() for a in site.html("2026/01/10/policy-one/").select(".related a")]
     assert "Policy Three" in related
     assert site.files() == clean_build(site.root, site.root / "clean")
+
+
+def test_a_sites_own_teaser_shows_on_every_listing_and_follows_the_whole_site(site: SiteFolder):
+    """Listings show `_teaser.html` through the teaser_html() helper; an override of that partial alone
+    replaces it everywhere, and one that reads `site` makes listings depend on every post."""
+    site.post("2026-01-15-one", "Body one.", title="One", category="Work")
+    site.post("2026-01-16-two", "Body two.", title="Two", category="Life")
+    site.config(BASIC_CONFIG + "theme: mine\n")
+    site.file("themes/mine/templates/_teaser.html",
+              '<p class="mine">{{ teaser.entry.post.title }} of {{ site.entries | length }}</p>\n')
+    cache = BuildCache(site.root)
+    site.build(cache=cache)
+    assert [p.get_text() for p in site.html("").select(".mine")] == ["Two of 2", "One of 2"]
+    assert [p.get_text() for p in site.html("category/work/").select(".mine")] == ["One of 2"]
+    site.post("2026-01-17-three", "Body three.", title="Three", category="Life")
+    site.build(cache=cache)
+    assert [p.get_text() for p in site.html("category/work/").select(".mine")] == ["One of 3"]
+    assert site.files() == clean_build(site.root, site.root / "clean")
