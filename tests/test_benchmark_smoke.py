@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.corpus import AUTHORS, CATEGORIES, write_corpus
-from benchmarks.run import in_process_edits, scenarios
+from benchmarks.run import in_process_edits, scenarios, write_floor
 
 
 def test_the_corpus_is_the_same_for_the_same_seed_and_differs_for_another(tmp_path: Path):
@@ -28,3 +28,14 @@ def test_every_scenario_runs_and_leaves_a_complete_site(tmp_path: Path):
     built = site / "public"
     assert (built / "2026" / "01" / "01" / "new-0" / "index.html").is_file()
     assert "A new comment." in (built / "comments" / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_the_file_system_floor_writes_exactly_the_built_files(tmp_path: Path):
+    site = write_corpus(tmp_path / "site", 6)
+    scenarios(site, fast=True, repeat=1)
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert write_floor(site / "public", tmp_path / "floor") > 0
+    assert files(tmp_path / "floor") == files(site / "public")
