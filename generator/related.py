@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from datetime import datetime
+from itertools import islice
+from typing import Iterable, Mapping
 
 from generator.site import Entry, Link, Site
 
 RELATED_LIMIT = 3
+
+Candidate = tuple[datetime, str, Link]  # sorts newest first as (date, source) does, reversed
 
 
 def related_posts(site: Site, limit: int = RELATED_LIMIT) -> Mapping[str, tuple[Link, ...]]:
@@ -15,18 +19,20 @@ def related_posts(site: Site, limit: int = RELATED_LIMIT) -> Mapping[str, tuple[
     Archives already hold their posts newest first, so the first few of each of a post's
     category and tag archives are the only candidates: the cost grows with posts, not posts squared.
     """
-    heads = {
-        archive.url: tuple(e for e in archive.entries if e.status == "published")[: limit + 1]
-        for kind in ("category", "tag") for archive in site.archives[kind]
-    }
+    heads = {archive.url: _newest_published(archive.entries, limit + 1)
+             for kind in ("category", "tag") for archive in site.archives[kind]}
     return {entry.post.source: _pick(entry, heads, limit) for entry in site.entries}
 
 
-def _pick(entry: Entry, heads: Mapping[str, tuple[Entry, ...]], limit: int) -> tuple[Link, ...]:
-    candidates: dict[str, Entry] = {}
+def _newest_published(entries: Iterable[Entry], count: int) -> tuple[Candidate, ...]:
+    published = (e for e in entries if e.status == "published")
+    return tuple((e.post.date, e.post.source, Link(e.post.title, e.url)) for e in islice(published, count))
+
+
+def _pick(entry: Entry, heads: Mapping[str, tuple[Candidate, ...]], limit: int) -> tuple[Link, ...]:
+    candidates: dict[str, Candidate] = {}
     for group in (entry.category, *entry.tags):
-        for other in heads.get(group.url, ()):
-            if other.post.source != entry.post.source:
-                candidates[other.post.source] = other
-    newest = sorted(candidates.values(), key=lambda e: (e.post.date, e.post.source), reverse=True)[:limit]
-    return tuple(Link(e.post.title, e.url) for e in newest)
+        for candidate in heads.get(group.url, ()):
+            if candidate[1] != entry.post.source:
+                candidates[candidate[1]] = candidate
+    return tuple(link for _, _, link in sorted(candidates.values(), reverse=True)[:limit])
