@@ -27,6 +27,31 @@ FEATURES = [
     "<pre>raw pre</pre>\n\n```python\nx = 1\n```\n",
     "",
 ]
+FOOTNOTES = [  # each on the fast path, rewritten into the reference's numbering and layout
+    "Text with a note.[^1]\n\n[^1]: The note.\n",
+    "One[^n], again[^n] and a third time[^n].\n\n[^n]: Repeated note.\n",
+    "First[^b] then[^a], then[^b] again.\n\n[^a]: Defined first, cited second.\n[^b]: Defined second, cited first.\n",
+    "Long[^long] and short[^s].\n\n[^long]: First paragraph.\n\n    Second paragraph, *indented*.\n\n"
+    "    Third with `code`.\n[^s]: Short,\nlazily continued.\n",
+    "## Heading with a note[^1]\n\n- item[^2]\n- item again[^1]\n\n| a | b |\n| --- | --- |\n| cell[^3] | x |\n\n"
+    "> quoted[^2]\n\n[^1]: In a heading.\n[^2]: In a list.\n[^3]: In a table.\n",
+    "Inline^[An *inline* note.] and labelled[^x], inline again^[Second one].\n\n[^x]: Labelled.\n\n## H ^[in heading]\n",
+    "Summary with a note[^1].\n\n<!--more-->\n\nAfter the fold[^2] and again[^1].\n\n[^1]: One.\n[^2]: Two.\n",
+    "Before the fold[^1].\n\n<!--more-->\n\n[^1]: Defined after the fold.\n",
+    "Ünïcödé 世界[^ü] and [^世界].\n\n[^ü]: Nötë.\n[^世界]: 世界 note with [a link](https://example.com/).\n",
+    "Empty note[^e].\n\n[^e]:\n",
+]
+FOOTNOTE_FALLBACKS = [  # constructs markdown-it-pyrs parses differently (or panics on): the reference renders them
+    "Used[^1].\n\n[^1]: Used.\n[^unused]: Never cited.\n",
+    "Twice defined[^1].\n\n[^1]: First.\n\n[^1]: Second wins in the reference.\n",
+    "Note[^1] in note.\n\n[^1]: Refers to[^2].\n[^2]: Inner.\n",
+    "A paragraph[^1]\n[^1]: interrupting it.\n",
+    "Undefined[^nope] and defined[^1].\n\n[^1]: Defined.\n",
+    "Note[^1].\n\n[^1]: - a list\n    - in a note\n",
+    "Inline ^[with [brackets] inside] and ^[é] and ^[].\n",
+    "x[^ü]\n\n   [^ü]:[^1&amp;\n",
+    "Raw <sup class=\"footnote-ref\"><a href=\"#fn1\" id=\"fnref9\">[1]</a></sup> and[^1].\n\n[^1]: Real.\n",
+]
 COMMENTS = [
     "<script>alert(1)</script> **bold**", "[click](javascript:alert(1)) and <http://example.com>",
     "~~struck~~ `code`\n\n```\nblock\n```\n", "<img src=x onerror=alert(1)>", "# Heading in a comment\n\n> quote",
@@ -52,6 +77,28 @@ def test_every_promised_feature_renders_the_same(renderers, source: str):
     assert fast.post(source) == reference.post(source)
 
 
+@pytest.mark.parametrize("source", FOOTNOTES)
+def test_footnotes_render_the_same_on_the_fast_path(renderers, source: str):
+    reference, fast = renderers
+    assert fast.fast.post(source) is not None
+    assert fast.post(source) == reference.post(source)
+
+
+@pytest.mark.parametrize("source", FOOTNOTE_FALLBACKS)
+def test_footnotes_the_fast_path_cannot_match_go_to_the_reference(renderers, source: str):
+    reference, fast = renderers
+    assert fast.fast.post(source) is None
+    assert fast.post(source) == reference.post(source)
+
+
+def test_repeated_and_reordered_notes_are_numbered_by_first_reference(renderers):
+    _, fast = renderers
+    html = fast.fast.post(FOOTNOTES[2])
+    assert '<a href="#fn1" id="fnref1">[1]</a>' in html and '<a href="#fn1" id="fnref1:1">[1:1]</a>' in html
+    assert html.index('<li id="fn1" class="footnote-item"><p>Defined second') < html.index('<li id="fn2"')
+    assert '<h2 class="visually-hidden">Footnotes</h2>' in html
+
+
 @pytest.mark.parametrize("source", COMMENTS)
 def test_comments_render_and_sanitise_the_same(renderers, source: str):
     reference, fast = renderers
@@ -73,6 +120,8 @@ def test_the_benchmark_corpus_renders_the_same_and_mostly_on_the_fast_path(rende
     assert [fast.comment(c) for c in comments] == [reference.comment(c) for c in comments]
     handled = sum(fast.fast.post(p) is not None for p in posts)
     assert handled > len(posts) // 2
+    footnoted = [p for p in posts if "[^" in p]
+    assert footnoted and all(fast.fast.post(p) is not None for p in footnoted)
 
 
 def test_headings_get_anchors_and_code_is_highlighted_on_the_fast_path(renderers):
@@ -80,7 +129,7 @@ def test_headings_get_anchors_and_code_is_highlighted_on_the_fast_path(renderers
     html = fast.fast.post(FEATURES[0] + FEATURES[3])
     assert '<h2 id="intro">' in html and '<h2 id="intro-1">' in html and '<h3 id="intro-2">' in html
     assert '<pre class="highlight"><code class="language-python">' in html
-    assert fast.fast.post(FEATURES[6]) is None
+    assert fast.fast.post(FEATURES[6]) is not None
 
 
 def test_a_site_built_with_either_renderer_is_the_same(tmp_path):
