@@ -7,7 +7,8 @@ and lays out footnotes its own way. So the fast path renders plain HTML, then ad
 the reference slug rules, swaps each fenced block for its Pygments highlighting and rewrites the
 footnotes into the reference's numbering and layout. A document whose raw HTML could be mistaken for
 those (a literal <h2> or <pre>), whose fence info is not a plain language name, with a root-relative
-link on a site under a path, or with footnotes beyond plain paragraph notes (see
+link on a site under a path, with what markdown-it-pyrs 0.4 parses otherwise (adjacent strikethroughs,
+a table line lazily continuing a quote, a last line without its newline after raw HTML), or with footnotes beyond plain paragraph notes (see
 _reference_footnotes) goes to the reference renderer instead. tests/test_fast_markdown.py holds the
 two renderers to the same bytes.
 """
@@ -23,6 +24,7 @@ except ImportError:  # the [fast] extra is not installed
     markdown_it_pyrs = None
 
 RAW_HEADING_OR_PRE = re.compile(r"<(h[1-6]|pre)\b", re.IGNORECASE)
+PARSED_OTHERWISE = re.compile(r"~~~~|(?m:^[ \t]*>.*\n(?![ \t]*>)[^\n]*\|)")  # ~~a~~~~b~~; a table line after a quote line
 PLAIN_LANGUAGE = re.compile(r"[\w+#.-]+")
 ANCHORED_HEADING = re.compile(r"<h([2-4])>")
 HIGHLIGHTED_FENCE = re.compile(r'<pre><code class="language-([^"]*)">.*?</code></pre>\n', re.DOTALL)
@@ -53,7 +55,8 @@ class FastRenderer:
 
     def post(self, source: str) -> str | None:
         """A post's HTML, or None when only the reference renderer is sure to get this document right."""
-        if RAW_HEADING_OR_PRE.search(source) or source.count("^[") != len(PLAIN_INLINE_NOTE.findall(source)):
+        if (RAW_HEADING_OR_PRE.search(source) or PARSED_OTHERWISE.search(source) or source[-1:] not in ("", "\n")
+                or source.count("^[") != len(PLAIN_INLINE_NOTE.findall(source))):
             return None
         try:
             tree = self.trusted.tree(source)
