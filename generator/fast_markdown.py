@@ -7,10 +7,10 @@ and lays out footnotes its own way. So the fast path renders plain HTML, then ad
 the reference slug rules, swaps each fenced block for its Pygments highlighting and rewrites the
 footnotes into the reference's numbering and layout. A document whose raw HTML could be mistaken for
 those (a literal <h2> or <pre>), whose fence info is not a plain language name, with a root-relative
-link on a site under a path, with what markdown-it-pyrs 0.4 parses otherwise (adjacent strikethroughs,
-a table line lazily continuing a quote, a last line without its newline after raw HTML), or with footnotes beyond plain paragraph notes (see
-_reference_footnotes) goes to the reference renderer instead. tests/test_fast_markdown.py holds the
-two renderers to the same bytes.
+link on a site under a path, with what markdown-it-pyrs 0.4 parses otherwise (adjacent
+strikethroughs, a table line lazily continuing a quote, a last line without its newline after raw
+HTML), or with footnotes beyond plain paragraph notes (see _reference_footnotes) goes to the
+reference renderer instead. tests/test_fast_markdown.py holds the two renderers to the same bytes.
 """
 
 from __future__ import annotations
