@@ -25,7 +25,8 @@ from generator.site import (
 
 ARCHIVE_HEADINGS = {"category": "Posts in {}", "tag": "Posts tagged {}", "author": "Posts by {}",
                     "month": "Posts from {}"}
-HELPERS_RENDERING_TEMPLATES = {"teaser_html": "_teaser.html"}  # what a template calling the helper shows
+TEASER_TEMPLATE = "_teaser.html"
+HELPERS_RENDERING_TEMPLATES = {"teaser_html": TEASER_TEMPLATE}  # what a template calling the helper shows
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class PageRenderer:
         source = teaser.entry.post.source
         found = self.teasers.get(source)
         if found is None:
-            found = self.teasers[source] = Markup(self.env.get_template("_teaser.html").render(teaser=teaser))
+            found = self.teasers[source] = Markup(self.env.get_template(TEASER_TEMPLATE).render(teaser=teaser))
         return found
 
     def long_date(self, moment: datetime) -> str:
