@@ -38,7 +38,7 @@ print(json.dumps({"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_CHI
 """
 
 SERVE = """
-import json, sys, time
+import json, shutil, sys, tempfile, time
 from datetime import datetime, timezone
 from pathlib import Path
 from generator.build import build
@@ -46,15 +46,17 @@ from generator.cache import BuildCache
 root, runs, fast = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "fast"
 now = datetime(2030, 1, 1, tzinfo=timezone.utc)
 cache = BuildCache(root)
-build(root, now, cache=cache, fast_markdown=fast)
+preview = Path(tempfile.mkdtemp(prefix="deskpress-bench-serve-"))  # as serve does: its own folder
+build(root, now, output=preview, cache=cache, fast_markdown=fast, private_output=True)
 post = sorted((root / "content" / "posts").glob("*.md"))[len(list((root / "content" / "posts").glob("*.md"))) // 2]
 times = []
 for run in range(runs):
     with post.open("a", encoding="utf-8") as stream:
         stream.write(f"\\nEdited in process, run {run}.\\n")
     started = time.perf_counter()
-    build(root, now, cache=cache, fast_markdown=fast)
+    build(root, now, output=preview, cache=cache, fast_markdown=fast, private_output=True)
     times.append(time.perf_counter() - started)
+shutil.rmtree(preview)
 print(json.dumps(times))
 """
 

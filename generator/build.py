@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,24 +10,26 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from generator.cache import (BuildCache, Fingerprints, SourceRecall, StoredValues, code_version, digest, fingerprint,
+from generator.cache import (BuildCache, Fingerprints, SourceRecall, code_version, collector_paused, digest, fingerprint,
                              output_memo, per_entry_memo)
 from generator.config import SiteConfig, load_config
-from generator.content import Content, load_all_now, load_content
 from generator.errors import Problem, SiteError, error
 from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
 from generator.localise import LocalDates
 from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, take_inputs
-from generator.markdown import pygments_css, render_many, renderer_version
+from generator.markdown import pygments_css, renderer_version
 from generator.metadata import humans_txt
-from generator.output import Pending, Staging, Unchanged, WriteReport
-from generator.parallel import map_forked, write_all
+from generator.output import MARKER, Pending, Staging, Unchanged, WriteReport
+from generator.parallel import write_all
+from generator.prepare import Prepared, prepare_everything, render_markdown, take_up_snapshot
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
 from generator.render import Each, Memo, PageRenderer, Rendered, compute_each, no_memo, robots, sitemap, sitemap_rows
 from generator.search import INDEX_PATH, indexed, record, search_index
-from generator.site import Site, assemble_site
+from generator.content import Comment
+from generator.site import Site
+from generator.snapshot import Snapshot, depends_by_source
 from generator.theme import Theme, default_theme_dir, load_theme, template_problem
 
 
@@ -51,7 +52,8 @@ class BuildResult:
 
 def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = False, *,
           cache: BuildCache | None = None, use_cache: bool = True, jobs: int | None = None,
-          fast_markdown: bool | None = None, progress: Callable[[str], None] | None = None) -> BuildResult:
+          fast_markdown: bool | None = None, progress: Callable[[str], None] | None = None,
+          private_output: bool = False) -> BuildResult:
     """Build the site in `root` as of `now`; raise SiteError (output untouched) when the input is wrong.
 
     `cache` carries work between builds: pass the same BuildCache to repeated calls in one process
@@ -61,8 +63,17 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     one (and `now` still in the span that build holds for) stops there and reports it again.
     `jobs` caps the processes parsing, rendering and writing (default: all cores); `fast_markdown` uses
     markdown-it-pyrs where it matches the reference (default: when installed); `progress` is told
-    the name of each stage as it starts.
+    the name of each stage as it starts. `private_output` says nothing but these builds writes to the
+    output folder (serve's own preview folder): the last build's record of what it holds is then
+    trusted instead of walking its 37,000 files again.
     """
+    with collector_paused():
+        return _build(root, now, output, drafts, cache, use_cache, jobs, fast_markdown, progress, private_output)
+
+
+def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: BuildCache | None, use_cache: bool,
+           jobs: int | None, fast_markdown: bool | None, progress: Callable[[str], None] | None,
+           private_output: bool) -> BuildResult:
     remember = cache is not None or use_cache
     clock = Stopwatch(progress or (lambda stage: None), "checking for changes" if remember else "reading settings")
     if cache is None:
@@ -73,30 +84,35 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     fast = fast_markdown_available() if fast_markdown is None else fast_markdown
     parameters = build_parameters(config, out, drafts, fast, code_version(), renderer_version(config.base_path, fast))
     previous = cache.manifest(out) if inputs is not None else None
-    if previous is not None and previous.still_holds(parameters, inputs, out, now):
+    if previous is not None and previous.still_holds(parameters, inputs, out, now, private_output):
         return reported_again(previous, inputs, out, cache, clock)
     clock.stage("reading content")
     jobs = jobs or os.cpu_count() or 1
-    recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
-    with reported_alongside(config_warnings):
-        content, content_warnings = load_content(config, recall=recall if remember else load_all_now,
-                                                 spread=lambda work, count: map_forked(work, count, jobs))
-    with reported_alongside(config_warnings + content_warnings):
-        site = assemble_site(config, content, now, include_drafts=drafts)
-    clock.stage("rendering Markdown")
-    rendered = render_markdown(content, config.base_path, cache, jobs, fast)
+    prepared = (take_up_snapshot(cache.snapshot(out), previous, inputs, config, out, now, cache, fast, private_output)
+                if previous is not None and inputs is not None else None)
+    if prepared is None:
+        recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
+        prepared = prepare_everything(config, config_warnings, now, drafts, cache, recall if remember else None, jobs, fast,
+                                      clock.stage)
+    site, rendered = prepared.site, prepared.rendered
     theme = load_theme(config)
     environment = theme.environment()
     cache.compile_templates_once(environment)
-    staging = Staging(out)
-    memo, each = no_memo, compute_each
+    staging = Staging(out, prepared.existing)
+    memo, each, only = no_memo, compute_each, None
+    fingerprints, depends = Fingerprints(prepared.record_keys), {}
     if remember:
-        fingerprints = Fingerprints(recall.keys)
-        memo = output_memo(cache, out, staging.existing, site, theme, environment, rendered.version, fingerprints)
+        known_fingerprints(fingerprints, prepared)
+        memo = output_memo(cache, out, staging.existing, site, theme, environment, rendered.version, fingerprints, depends)
         each = per_entry_memo(cache, fingerprints, digest(code_version(), rendered.version, fingerprint(config) or ""))
+    if prepared.taken_up is not None:
+        only = prepared.changed
+        carried = [rel for rel in staging.existing if rel not in only and rel != MARKER]
+        staging.carry(carried)
+        cache.carry(out, carried)
     clock.stage("writing pages and feeds")
     try:
-        write_all(staging, site_files(site, rendered, theme, environment, deferred(memo), each), jobs)
+        write_all(staging, site_files(site, rendered, theme, environment, deferred(memo), each, only), jobs)
     except jinja2.TemplateError as exc:
         staging.abort()
         raise SiteError([template_problem(exc)]) from None
@@ -105,16 +121,45 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
         raise
     clock.stage("moving files into place")
     written = staging.commit()
-    warnings = tuple(config_warnings + content_warnings)
     summary = BuildSummary(len(site.entries), len(site.pages), written.feeds, written.files, site.next_scheduled,
                            config.base_path)
     clock.stage("recording the build")
-    on_disk = staging.on_disk() if remember else {}
-    manifest = None if inputs is None else Manifest(parameters, inputs, on_disk, now, site.changes_at, summary, warnings,
-                                                    recall.versions)
-    cache.committed(out, staging.written, on_disk, manifest)
+    if remember:
+        on_disk = staging.on_disk()
+        manifest = None if inputs is None else Manifest(parameters, inputs, on_disk, prepared.built_for, site.changes_at,
+                                                        summary, prepared.warnings, prepared.versions)
+        cache.committed(out, staging.written, on_disk, manifest, snapshot_of(prepared, fingerprints, depends),
+                        collect=prepared.taken_up is None)
     stages = clock.stop()
-    return BuildResult(site, written, warnings, clock.total, out, stages, summary)
+    return BuildResult(site, written, prepared.warnings, clock.total, out, stages, summary)
+
+
+def known_fingerprints(fingerprints: Fingerprints, prepared: Prepared) -> None:
+    """The fingerprints the snapshot taken up has for entries none of whose sources was edited, and for the
+    archives holding only such entries: a rebuild after an edit pickles a handful of entries, not 10,000."""
+    if prepared.taken_up is None:
+        return
+    site, named = prepared.site, prepared.taken_up.fingerprints
+    edited = {record.source for record in prepared.edited}
+    commented = {record.post_slug for record in prepared.edited if isinstance(record, Comment)}
+    touched = {entry.post.source: entry for entry in site.entries if entry.post.source in edited or entry.post.slug in commented}
+    archives_touched = {url for entry in touched.values()
+                        for url in (entry.category.url, entry.author_link.url, entry.month.url, *(tag.url for tag in entry.tags))}
+    for entry in site.entries:
+        if entry.post.source not in touched and entry.post.source in named:
+            fingerprints.recalled(entry, named[entry.post.source])
+    for archives in site.archives.values():
+        for archive in archives:
+            if archive.url not in archives_touched and archive.url in named:
+                fingerprints.recalled(archive, named[archive.url])
+
+
+def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[str, frozenset[str]]) -> Snapshot:
+    """What this build leaves for the next. A snapshot taken up keeps its site and the files each source is
+    held by; of its fingerprints, only those known unchanged or worked out again are right to keep."""
+    held = prepared.taken_up.depends if prepared.taken_up is not None else depends_by_source(depends)
+    return Snapshot(prepared.site, held, prepared.records, dict(prepared.rendered.bodies.keys),
+                    dict(prepared.rendered.comments.keys), fingerprints.named())
 
 
 def reported_again(previous: Manifest, inputs: Inputs, out: Path, cache: BuildCache, clock: Stopwatch) -> BuildResult:
@@ -126,57 +171,41 @@ def reported_again(previous: Manifest, inputs: Inputs, out: Path, cache: BuildCa
     return BuildResult(None, previous.summary.unchanged(), previous.warnings, clock.total, out, stages, previous.summary)
 
 
-@contextmanager
-def reported_alongside(warnings: list[Problem]) -> Iterator[None]:
-    """When a later stage fails, keep the earlier stages' warnings in the report (a typo may be the cause)."""
-    try:
-        yield
-    except SiteError as exc:
-        raise SiteError(warnings + list(exc.problems)) from None
-
-
-def render_markdown(content: Content, base_path: str = "/", cache: BuildCache | None = None, jobs: int = 1,
-                    fast: bool = False) -> Rendered:
-    """Turn every post, page and comment body into HTML once, for pages and feeds to share.
-
-    Bodies rendered before stay in the cache until a page or feed being rendered asks for them."""
-    cache = cache or BuildCache(persistent=False)
-    version = renderer_version(base_path, fast)
-
-    def rendered(kind: str, records: list) -> StoredValues:
-        keys = [digest(version, kind, r.body) for r in records]
-        cache.ensure(keys, [r.body for r in records], lambda missing: render_many(kind, missing, jobs, base_path, fast))
-        return StoredValues(cache, dict(zip((r.source for r in records), keys)))
-
-    return Rendered(rendered("post", list(content.posts + content.pages)), rendered("comment", list(content.comments)), version)
-
-
 def deferred(memo: Memo) -> Memo:
     """The same memo, but a file to be made comes back as Pending, for write_all to spread over workers."""
     return lambda rel, template, inputs, produce: memo(rel, template, inputs, lambda: Pending(produce))
 
 
 def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment | None = None,
-               memo: Memo = no_memo, each: Each = compute_each) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
-    """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order."""
+               memo: Memo = no_memo, each: Each = compute_each,
+               only: frozenset[str] | None = None) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
+    """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order.
+
+    `only`, when given, names the only files to make: a build taking up its snapshot knows every other
+    one right as it stands (generator/snapshot.py). Files made without the memo (redirects, robots.txt,
+    theme and static files) follow from settings, theme, static files and aliases, which such a build
+    has unchanged, so none of them is among those."""
     environment = environment or theme.environment()
     written: set[str] = set()
-    for rel, data in _generated_files(site, rendered, theme, environment, memo, each):
+    for rel, data in _generated_files(site, rendered, theme, environment, memo, each, only):
         written.add(rel)
         yield rel, data
-    yield from redirect_files(site, environment, frozenset(written))
+    if only is None:
+        yield from redirect_files(site, environment, frozenset(written))
 
 
-def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment,
-                     memo: Memo, each: Each) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
-    yield from PageRenderer(site, environment, rendered, memo).all_pages()
-    yield from all_feeds(site, rendered, memo)
-    rows = sitemap_rows(site)
-    yield "sitemap.xml", memo("sitemap.xml", "sitemap", rows, lambda: sitemap(site.config, rows))
+def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment, memo: Memo, each: Each,
+                     only: frozenset[str] | None) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
+    yield from PageRenderer(site, environment, rendered, memo, only).all_pages()
+    yield from all_feeds(site, rendered, memo, only)
+    if only is None or "sitemap.xml" in only:
+        rows = sitemap_rows(site)
+        yield "sitemap.xml", memo("sitemap.xml", "sitemap", rows, lambda: sitemap(site.config, rows))
+    if only is None or INDEX_PATH in only:
+        yield INDEX_PATH, _search_index(site, rendered, memo, each)
+    if only is not None:
+        return
     yield "robots.txt", robots(site)
-    dates = LocalDates(site.config)
-    records = each("search record", indexed(site), lambda e: record(site, e, rendered.bodies[e.post.source], dates))
-    yield INDEX_PATH, memo(INDEX_PATH, "search index", records, lambda: search_index(records))
     if site.config.humans_txt:
         yield "humans.txt", humans_txt(site)
     yield "theme/pygments.css", pygments_css().encode("utf-8")
@@ -185,6 +214,22 @@ def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: 
     static_root = site.config.content_dir / "static"
     for rel in site.static_files:
         yield rel, (static_root / rel).read_bytes()
+
+
+def _search_index(site: Site, rendered: Rendered, memo: Memo, each: Each) -> bytes | Unchanged | Pending:
+    """The search index, keyed on its entries. Its records are made only when it is written, and then
+    here, in the process whose cache is saved, rather than in a worker."""
+    dates = LocalDates(site.config)
+    entries = indexed(site)
+
+    def records() -> list:
+        return each("search record", entries, lambda e: record(site, e, rendered.bodies[e.post.source], dates))
+
+    index = memo(INDEX_PATH, "search index", tuple(entries), lambda: search_index(records()))
+    if isinstance(index, Pending):
+        made = records()
+        return Pending(lambda: search_index(made))
+    return index
 
 
 def output_folder(config: SiteConfig, output: Path | None) -> Path:

@@ -18,13 +18,14 @@ manifest of the last successful build (generator/manifest.py), saved in the same
 from __future__ import annotations
 
 import copyreg
-import dataclasses
 import functools
+import gc
 import hashlib
 import io
 import os
 import pickle
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -40,6 +41,7 @@ from generator.presentation import HELPERS_READING_OTHER_POSTS
 from generator.related import related_posts
 from generator.render import HELPERS_RENDERING_TEMPLATES, Each, Memo
 from generator.site import Archive, Entry, Site
+from generator.snapshot import Snapshot, site_bytes
 from generator.theme import Theme
 
 CACHE_DIR = ".deskpress-cache"
@@ -54,6 +56,20 @@ def digest(*parts: bytes | str) -> str:
         hasher.update(len(data).to_bytes(8, "little"))
         hasher.update(data)
     return hasher.hexdigest()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a build: it makes few cycles but hundreds of thousands of
+    objects that live to its end, and the collector walking them again and again was a quarter of a
+    rebuild's time. Collection resumes afterwards (for `serve`), and cycles made meanwhile go then."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def fingerprint(value: Any) -> str | None:
@@ -71,11 +87,13 @@ class Fingerprints:
     pickled as what it was made from (Entry.made_from), which decides all its fields.
 
     `records` (SourceRecall.keys) names loaded posts, pages and comments by their cache keys, which
-    digest their source bytes already: their bodies are then never pickled again."""
+    digest their source bytes already: their bodies are then never pickled again. After each of(),
+    `met` holds the sources of every record inside the value: what an output made from it depends on."""
 
     def __init__(self, records: dict[int, tuple[Any, str]] | None = None) -> None:
-        self.known: dict[int, tuple[Entry | Archive, str | None]] = {}
+        self.known: dict[int, tuple[Entry | Archive, str | None, frozenset[str]]] = {}
         self.records = records or {}
+        self.met: set[str] = set()
         self.by_source = {**copyreg.dispatch_table, Post: self._record, Page: self._record, Comment: self._record}
 
     def of(self, value: Any) -> str | None:
@@ -84,25 +102,44 @@ class Fingerprints:
         The pickler runs in "fast" mode (no memo): equal values give equal bytes however objects are
         shared, so a value parsed now and the same value loaded from the cache have one fingerprint.
         Only entries, archives and source records reach Python code (a dispatch table, not a per-object hook)."""
-        def shared(obj: Entry | Archive) -> Any:
-            return obj.__reduce_ex__(5) if obj is value else (SharedDigest, (self._shared(obj),))
-
-        return _pickle_digest(value, {**self.by_source, Entry: shared, Archive: shared})
+        self.met = set()
+        return self._of(value)
 
     def entry(self, entry: Entry) -> str:
         """The fingerprint of one entry, as it stands for the entry inside other values."""
         return self._shared(entry)
 
+    def recalled(self, obj: Entry | Archive, found: str) -> None:
+        """Take `found` as the fingerprint of an entry or archive, as an earlier build of the same sources
+        worked it out. Its sources are not gathered into `met` then: only a build that keeps the
+        last one's record of what each output holds (a snapshot taken up) says what it knows."""
+        self.known[id(obj)] = (obj, found, frozenset())
+
+    def named(self) -> dict[str, str]:
+        """Every fingerprint of an entry (by its post's source) or archive (by its URL) worked out so far."""
+        return {obj.post.source if type(obj) is Entry else obj.url: found
+                for obj, found, _ in self.known.values() if found is not None}
+
+    def _of(self, value: Any) -> str | None:
+        def shared(obj: Entry | Archive) -> Any:
+            return obj.__reduce_ex__(5) if obj is value else (SharedDigest, (self._shared(obj),))
+
+        return _pickle_digest(value, {**self.by_source, Entry: shared, Archive: shared})
+
     def _shared(self, obj: Entry | Archive) -> str:
-        if id(obj) not in self.known:
-            self.known[id(obj)] = (obj, _pickle_digest(obj.made_from(), self.by_source) if type(obj) is Entry
-                                   else self.of(obj))
-        found = self.known[id(obj)][1]
-        if found is None:
+        known = self.known.get(id(obj))
+        if known is None:
+            outer, self.met = self.met, set()
+            found = _pickle_digest(obj.made_from(), self.by_source) if type(obj) is Entry else self._of(obj)
+            known = self.known[id(obj)] = (obj, found, frozenset(self.met))
+            self.met = outer
+        if known[1] is None:
             raise pickle.PicklingError("an entry or archive that cannot be fingerprinted")
-        return found
+        self.met |= known[2]
+        return known[1]
 
     def _record(self, record: Post | Page | Comment) -> Any:
+        self.met.add(record.source)
         known, key = self.records.get(id(record), (None, ""))
         return (SharedDigest, (key,)) if known is record else record.__reduce_ex__(5)
 
@@ -161,15 +198,16 @@ class BuildCache:
     def __init__(self, root: Path | None = None, persistent: bool = True):
         self.path = root / CACHE_DIR / "cache.sqlite" if root is not None and persistent else None
         self.values: dict[str, Any] = {}
-        self.stamps: dict[tuple[str, str], OutputStamp] = {}
+        self.stamps: dict[str, dict[str, OutputStamp]] = {}  # output folder -> file -> stamp
         self._loaded = self.path is None
         self._used: set[str] = set()
         self._new: dict[str, Any] = {}
-        self._keys: dict[tuple[str, str], str] = {}
-        self._kept: set[tuple[str, str]] = set()
+        self._keys: dict[str, str] = {}  # this build's output files (one folder) -> key
+        self._kept: set[str] = set()
         self._connection: sqlite3.Connection | None = None
         self._connected_in = 0
         self.manifests: dict[str, Manifest] = {}
+        self.snapshots: dict[str, Snapshot] = {}
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
         """The value stored under `key`, computing and remembering it when there is none."""
@@ -245,13 +283,19 @@ class BuildCache:
         if key is None:
             return produce()
         self._load_stamps()
-        self._keys[(str(out), rel)] = key
-        stamp = self.stamps.get((str(out), rel))
+        self._keys[rel] = key
+        stamp = self.stamps.get(str(out), {}).get(rel)
         if stamp is not None and stamp.key == key and on_disk.get(rel, (-1, -1))[:2] == (stamp.size, stamp.mtime_ns):
-            self._kept.add((str(out), rel))
+            self._kept.add(rel)
             return KEEP
-        self._kept.discard((str(out), rel))
+        self._kept.discard(rel)
         return produce()
+
+    def carry(self, out: Path, rels: Iterable[str]) -> None:
+        """Keep these output files and their stamps as the last build into `out` left them, unkeyed:
+        a build taking up its snapshot knows them right (generator/snapshot.py)."""
+        self._load_stamps()
+        self._kept.update(rels)
 
     def manifest(self, out: Path) -> Manifest | None:
         """The manifest of the last successful build into `out`, or None (also when it cannot be read).
@@ -277,26 +321,53 @@ class BuildCache:
                 db.execute("INSERT OR REPLACE INTO build_manifest VALUES (?, ?, ?)",
                            (str(out), code_version(), pickle.dumps(manifest, protocol=5)))
 
-    def committed(self, out: Path, written: Iterable[str], on_disk: dict[str, Stat], manifest: Manifest | None = None) -> None:
+    def snapshot(self, out: Path) -> Snapshot | None:
+        """The snapshot the last successful build into `out` left (generator/snapshot.py), or None.
+
+        Like the manifest, only one written by this very code is read."""
+        if str(out) in self.snapshots:
+            return self.snapshots[str(out)]
+        if self.path is None or not self.path.exists():
+            return None
+        try:
+            parts = dict(self._db().execute("SELECT part, data FROM snapshot WHERE folder = ? AND code = ?",
+                                            (str(out), code_version())).fetchall())
+            (site, depends), keys = pickle.loads(parts["site"]), pickle.loads(parts["keys"])
+            found = Snapshot(site, depends, *keys)
+        except Exception:  # missing or damaged: a full build will replace it
+            return None
+        self.snapshots[str(out)] = found
+        return found
+
+    def committed(self, out: Path, written: Iterable[str], on_disk: dict[str, Stat], manifest: Manifest | None = None,
+                  snapshot: Snapshot | None = None, collect: bool = True) -> None:
         """Record the files of a successful build as they now are on disk (`on_disk`: their stats), then save everything.
 
-        `manifest` (None: forget any earlier one for `out`) is saved in the same transaction."""
+        `manifest` and `snapshot` (None: forget any earlier one for `out`) are saved in the same
+        transaction. `collect` forgets the stored values this build did not use; a build that only
+        took up its snapshot's site (and used a handful of values) keeps them all."""
         self._load_stamps()
         folder = str(out)
-        before = {k: v for k, v in self.stamps.items() if k[0] == folder}
-        after = {(folder, rel): before[(folder, rel)] for rel in written if (folder, rel) in self._kept}
+        before = self.stamps.get(folder, {})
+        after: dict[str, OutputStamp] = {}
         for rel in written:
-            key = self._keys.get((folder, rel))
-            if key is not None and (folder, rel) not in after:
+            if rel in self._kept and rel in before:
+                after[rel] = before[rel]
+            elif rel in self._keys:
                 size, mtime = on_disk[rel][:2]
-                after[(folder, rel)] = OutputStamp(key, size, mtime)
-        self.stamps = {k: v for k, v in self.stamps.items() if k[0] != folder} | after
-        self.values = {k: v for k, v in self.values.items() if k in self._used}
+                after[rel] = OutputStamp(self._keys[rel], size, mtime)
+        self.stamps[folder] = after
+        if collect:
+            self.values = {k: v for k, v in self.values.items() if k in self._used}
         self.manifests.pop(folder, None)
         if manifest is not None:
             self.manifests[folder] = manifest
-        self._save([k for k in before if k not in after], {k: v for k, v in after.items() if before.get(k) != v},
-                   folder, manifest)
+        previous = self.snapshots.pop(folder, None)
+        if snapshot is not None:
+            self.snapshots[folder] = snapshot
+        new_site = snapshot is not None and (previous is None or previous.site is not snapshot.site)
+        self._save([rel for rel in before if rel not in after], {rel: s for rel, s in after.items() if before.get(rel) is not s},
+                   folder, manifest, snapshot, new_site, collect)
         self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
 
     def _db(self) -> sqlite3.Connection:
@@ -322,26 +393,35 @@ class BuildCache:
         db = self._db()
         with db:
             for folder, rel, key, size, mtime in db.execute("SELECT folder, rel, key, size, mtime FROM stamps"):
-                self.stamps[(folder, rel)] = OutputStamp(key, size, mtime)
+                self.stamps.setdefault(folder, {})[rel] = OutputStamp(key, size, mtime)
 
-    def _save(self, gone: list[tuple[str, str]], changed: dict[tuple[str, str], OutputStamp], folder: str,
-              manifest: Manifest | None) -> None:
+    def _save(self, gone: list[str], changed: dict[str, OutputStamp], folder: str,
+              manifest: Manifest | None, snapshot: Snapshot | None, new_site: bool, collect: bool) -> None:
         if self.path is None:
             return
         db = self._db()
         with db:
             db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)",
                            ((k, pickle.dumps(v, protocol=5)) for k, v in self._new.items()))
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
-            db.execute("DELETE FROM used")
-            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
-            db.execute("DELETE FROM memo WHERE key NOT IN (SELECT key FROM used)")
-            db.executemany("DELETE FROM stamps WHERE folder = ? AND rel = ?", gone)
+            if collect:
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM used")
+                db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
+                db.execute("DELETE FROM memo WHERE key NOT IN (SELECT key FROM used)")
+            db.executemany("DELETE FROM stamps WHERE folder = ? AND rel = ?", ((folder, rel) for rel in gone))
             db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)",
-                           ((f, rel, s.key, s.size, s.mtime_ns) for (f, rel), s in changed.items()))
+                           ((folder, rel, s.key, s.size, s.mtime_ns) for rel, s in changed.items()))
             db.execute("DELETE FROM build_manifest WHERE folder = ?", (folder,))
             if manifest is not None:
                 db.execute("INSERT INTO build_manifest VALUES (?, ?, ?)", (folder, code_version(), pickle.dumps(manifest, protocol=5)))
+            if snapshot is None:
+                db.execute("DELETE FROM snapshot WHERE folder = ?", (folder,))
+                return
+            keys = (snapshot.records, snapshot.bodies, snapshot.comments, snapshot.fingerprints)
+            parts = [("keys", pickle.dumps(keys, protocol=5))]
+            parts += [("site", site_bytes((snapshot.site, snapshot.depends)))] if new_site else []
+            db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
+                           ((folder, part, code_version(), data) for part, data in parts))
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -355,6 +435,7 @@ def _open(path: Path) -> sqlite3.Connection:
         "CREATE TABLE IF NOT EXISTS stamps (folder TEXT, rel TEXT, key TEXT, size INTEGER, mtime INTEGER,"
         " PRIMARY KEY (folder, rel));"
         "CREATE TABLE IF NOT EXISTS build_manifest (folder TEXT PRIMARY KEY, code TEXT, data BLOB);"
+        "CREATE TABLE IF NOT EXISTS snapshot (folder TEXT, part TEXT, code TEXT, data BLOB, PRIMARY KEY (folder, part));"
     )
     return connection
 
@@ -404,9 +485,10 @@ def per_entry_memo(cache: BuildCache, fingerprints: Fingerprints, salt: str) -> 
 
 
 def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Site, theme: Theme, environment: jinja2.Environment,
-                rendered_with: str, fingerprints: Fingerprints) -> Memo:
+                rendered_with: str, fingerprints: Fingerprints, depends: dict[str, frozenset[str]]) -> Memo:
     """Skip rendering a page or feed whose inputs (and settings, theme, code, Markdown renderer) match the file on disk.
 
+    Each file keyed is entered in `depends` with the sources its inputs hold (see generator/snapshot.py).
     The template globals are read at the first call, once the page renderer has set them."""
     themed = theme_version(theme.folders)
     whole_site, other_posts = cache.value(digest("templates reading other posts", code_version(), themed), lambda: (
@@ -422,19 +504,22 @@ def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Si
         return fingerprint(related_posts(site))
 
     last_inputs: Any = None
-    last_digest: str | None = None
+    last_digest: tuple[str | None, frozenset[str]] = (None, frozenset())
 
-    def of_inputs(inputs: Any) -> str | None:
+    def of_inputs(inputs: Any) -> tuple[str | None, frozenset[str]]:
         """Both formats of a feed come with the very same inputs, one after the other: pickle them once."""
         nonlocal last_inputs, last_digest
         if last_inputs is not inputs:
-            last_inputs, last_digest = inputs, fingerprints.of(inputs)
+            last_inputs, last_digest = inputs, (fingerprints.of(inputs), frozenset(fingerprints.met))
         return last_digest
 
     def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
         extra = (fingerprints.of(site) if template in whole_site
                  else related_everywhere() if template in other_posts else "")
-        parts = (shared(), extra, of_inputs(inputs))
+        sources = frozenset(fingerprints.met) if template in whole_site else frozenset()
+        found, held = of_inputs(inputs)
+        depends[rel] = sources | held
+        parts = (shared(), extra, found)
         key = digest(rel, template, *parts) if all(part is not None for part in parts) else None  # type: ignore[arg-type]
         return cache.output(out, on_disk, rel, key, produce)
 

@@ -14,7 +14,8 @@ from typing import Any, Iterator
 
 import jinja2
 
-from generator.build import render_markdown, site_files, template_problem
+from generator.build import site_files, template_problem
+from generator.prepare import render_markdown
 from generator.config import SiteConfig, load_config
 from generator.content import Content, load_content
 from generator.disclaimer import Footer

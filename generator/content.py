@@ -100,6 +100,7 @@ POST_KEYS = ("title", "date", "author", "category", "tags", "summary", "updated"
              "disclaimer", "comments", "id", "aliases", "pinned")
 PAGE_KEYS = ("title", "slug", "order", "nav", "draft", "summary", "aliases", "updated")
 COMMENT_KEYS = ("author", "date", "url", "email", "type", "in_reply_to")
+FOLDER_KINDS = {"posts": "post", "pages": "page", "comments": "comment"}  # content/<folder>/ holds records of <kind>
 
 
 LoadResult = tuple[Any, list[Problem]]  # one file's record (None when it has errors) and its problems
@@ -135,9 +136,8 @@ def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_b
     order or over several processes."""
     problems: list[Problem] = []
     root = config.content_dir
-    loaders = (("post", root / "posts", _post), ("page", root / "pages", _page), ("comment", root / "comments", _comment))
-    posts, pages, comments = (_load_all(config, kind, _markdown_files(folder), make, problems, read, parse, recall, spread)
-                              for kind, folder, make in loaders)
+    posts, pages, comments = (_load_all(config, kind, _markdown_files(root / folder), problems, read, parse, recall, spread)
+                              for folder, kind in FOLDER_KINDS.items())
     static_root = root / "static"
     static = tuple(sorted(p.relative_to(static_root).as_posix() for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
     if any(p.severity == "error" for p in problems):
@@ -164,10 +164,24 @@ def _markdown_files(folder: Path) -> list[Path]:
     return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
 
 
-def _load_all(config: SiteConfig, kind: str, paths: list[Path], make, problems: list[Problem], read, parse,
+def _load_all(config: SiteConfig, kind: str, paths: list[Path], problems: list[Problem], read, parse,
               recall: Recall, spread: Spread) -> list:
     base = len(str(config.root / "x")) - 1  # the listing spells every path as the root's spelling + "/" + rel
     rels = [str(path)[base:].replace(os.sep, "/") for path in paths]
+    records = []
+    for record, found in load_sources(config, kind, paths, rels, read, parse, recall, spread):
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def load_sources(config: SiteConfig, kind: str, paths: list[Path], rels: list[str], read=Path.read_bytes,
+                 parse=parse_document, recall: Recall = load_all_now, spread: Spread = in_order) -> list[LoadResult]:
+    """Each file's record (None when it has errors) and problems, as load_content makes them (see there).
+
+    `kind` is "post", "page" or "comment"; `rels` spell the paths relative to the site folder."""
+    make = MAKERS[kind]
     raws: dict[int, bytes] = {}
 
     def version_of(position: int) -> str:
@@ -181,12 +195,16 @@ def _load_all(config: SiteConfig, kind: str, paths: list[Path], make, problems: 
             return _load_one(config, make, parse, paths[position], rels[position], raw)
         return spread(one, len(positions))
 
-    records = []
-    for record, found in recall(kind, rels, version_of, load):
-        problems.extend(found)
-        if record is not None:
-            records.append(record)
-    return records
+    return recall(kind, rels, version_of, load)
+
+
+def source_kind(config: SiteConfig, path: Path) -> str | None:
+    """Which kind of record the file at `path` is loaded as ("post", "page", "comment"), or None."""
+    try:
+        folder = path.relative_to(config.content_dir).parts[0]
+    except (ValueError, IndexError):
+        return None
+    return FOLDER_KINDS.get(folder) if path.suffix == ".md" and not path.name.startswith(".") else None
 
 
 def _load_one(config: SiteConfig, make, parse, path: Path, rel: str, raw: bytes) -> Loaded:
@@ -392,6 +410,9 @@ def _comment(config: SiteConfig, doc: Document, path: Path) -> tuple[Comment | N
         line_of_reply=doc.line_of("in_reply_to"),
     )
     return _result(comment, f)
+
+
+MAKERS = {"post": _post, "page": _page, "comment": _comment}
 
 
 def _result(record, fields: _Fields):

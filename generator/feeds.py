@@ -76,10 +76,12 @@ def footer_html(entry: Entry) -> str:
     return f'\n<aside class="disclaimer"><p><em>{escape(entry.footer.text)}</em></p></aside>\n'
 
 
-def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo) -> Iterator[tuple[str, bytes]]:
+def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo,
+              only: frozenset[str] | None = None) -> Iterator[tuple[str, bytes]]:
     """Site, category, author and tag feeds of posts; site-wide and per-post feeds of comments.
 
-    `memo` may skip writing a feed whose inputs are unchanged (see generator/cache.py)."""
+    `memo` may skip writing a feed whose inputs are unchanged (see generator/cache.py); `only`, when
+    given, names the only files to make."""
     config = site.config
     limit = config.feeds.limit
     site_links = site_feed_links(config)
@@ -91,15 +93,23 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo) -> Iterator[
             made[id(entry)] = _post_item(site, entry, rendered)
         return made[id(entry)]
 
+    def wanted(page: FeedPage) -> bool:
+        return only is None or any(link.url in only for link in page.links)
+
     def post_feed(page: FeedPage, entries: Iterable[Entry]) -> Iterable[tuple[str, bytes]]:
+        if not wanted(page):
+            return ()
         shown = tuple(entries)[:limit]
         newest = max((e.updated for e in shown), default=page.fallback_date)
-        return _write(site, page, shown, newest, lambda: [post_item(e) for e in shown], memo)
+        return _write(site, page, shown, newest, lambda: [post_item(e) for e in shown], memo, only)
 
     def comment_feed(page: FeedPage, responses: Iterable[tuple[Entry, Comment]]) -> Iterable[tuple[str, bytes]]:
+        if not wanted(page):
+            return ()
         shown = tuple(responses)
         newest = max((c.date for _, c in shown), default=page.fallback_date)
-        return _write(site, page, shown, newest, lambda: [_comment_item(site, e, c, rendered) for e, c in shown], memo)
+        return _write(site, page, shown, newest, lambda: [_comment_item(site, e, c, rendered) for e, c in shown], memo,
+                      only)
 
     yield from post_feed(FeedPage(site_links[:2], config.tagline or config.title, ""), site.entries)
     for kind, name in ARCHIVE_FEED_NAMES.items():
@@ -107,8 +117,9 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo) -> Iterator[
             page = FeedPage(archive_feed_links(config, kind, archive.name, archive.url),
                             archive.description or f"{config.title}: {name.format(archive.name)}", archive.url)
             yield from post_feed(page, archive.entries)
-    yield from comment_feed(FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post),
-                            site.comments[:limit])
+    everyone = FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post)
+    if wanted(everyone):  # before sorting every response on the site
+        yield from comment_feed(everyone, site.comments[:limit])
     for entry in site.entries:
         if entry.has_comment_feed:
             page = FeedPage(entry.comment_feeds, f"Responses to {entry.post.title}", entry.url, entry.post.date)
@@ -138,7 +149,7 @@ def _comment_item(site: Site, entry: Entry, comment: Comment, rendered: Rendered
 
 
 def _write(site: Site, page: FeedPage, shown: tuple, newest: datetime, items: Callable[[], list[FeedItem]],
-           memo: Memo) -> Iterable[tuple[str, bytes]]:
+           memo: Memo, only: frozenset[str] | None) -> Iterable[tuple[str, bytes]]:
     """Both formats of one feed; its date is its newest entry's, so an unchanged site gives unchanged bytes.
 
     The memo's key is made of what the feed shows (posts or responses, whose rendering the key covers
@@ -153,6 +164,9 @@ def _write(site: Site, page: FeedPage, shown: tuple, newest: datetime, items: Ca
 
     inputs = (page, shown, newest)
     for link in page.links:
+        if only is not None and link.url not in only:
+            continue
+
         def produce(link: FeedLink = link) -> bytes:
             return _serialise(generator(), site.config, page, link)
 

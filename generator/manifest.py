@@ -96,12 +96,17 @@ class Manifest:
     warnings: tuple[Problem, ...]
     sources: dict[str, str] = field(default_factory=dict)
 
-    def still_holds(self, parameters: tuple, inputs: Inputs, out: Path, now: datetime) -> bool:
-        """Would a build with these parameters, inputs and `now` write exactly what `out` holds?"""
-        return (self.parameters == parameters
-                and self.built_for <= now and (self.valid_until is None or now < self.valid_until)
+    def still_holds(self, parameters: tuple, inputs: Inputs, out: Path, now: datetime, private_output: bool = False) -> bool:
+        """Would a build with these parameters, inputs and `now` write exactly what `out` holds?
+
+        `private_output`: nothing else writes to `out`, so it holds what this build left there."""
+        return (self.parameters == parameters and self.holds_at(now)
                 and self.inputs.matches(inputs)
-                and output_stats(out) == self.outputs)
+                and (private_output or output_stats(out) == self.outputs))
+
+    def holds_at(self, now: datetime) -> bool:
+        """Is `now` in the span this build's output is right for (no scheduled post due, no comments closing)?"""
+        return self.built_for <= now and (self.valid_until is None or now < self.valid_until)
 
     def unchanged_sources(self, current: Inputs, root: Path) -> dict[str, str]:
         """The versions of the content files (by path relative to `root`) that have not changed since this build.
@@ -115,6 +120,25 @@ class Manifest:
         unchanged.update((path[len(base):], version) for path, version in current.digests.items()
                          if version is not None and path.startswith(base))
         return unchanged
+
+    def changed_files(self, current: Inputs, root: Path) -> list[str] | None:
+        """The input files (by path relative to `root`) whose contents may differ from this build's, in
+        path order; None when files were added or removed.
+
+        A file whose stat is the recorded one and was not racy then is unchanged; any other is compared
+        by content with the version this build recorded, and counts as changed when there is none."""
+        if self.inputs.stats.keys() != current.stats.keys():
+            return None
+        base = str(root / "x")[:-1]
+        changed = []
+        for path, stat in current.stats.items():
+            if stat == self.inputs.stats[path] and path not in self.inputs.digests:
+                continue
+            rel = path[len(base):] if path.startswith(base) else path
+            before = self.inputs.digests.get(path) or self.sources.get(rel)
+            if before is None or before != (current.digests[path] if path in current.digests else file_digest(path)):
+                changed.append(rel)
+        return sorted(changed)
 
     def settled(self, current: Inputs) -> Manifest | None:
         """This manifest with `current` (matching) inputs, when files racy at recording time no longer are.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import itertools
 import multiprocessing
@@ -180,7 +181,7 @@ def render_many(kind: str, sources: list[str], jobs: int, base_path: str = "/", 
     size = max(16, len(sources) // (jobs * 4))
     chunks = [sources[start : start + size] for start in range(0, len(sources), size)]
     fork = "fork" in multiprocessing.get_all_start_methods()
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else None)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else None), initializer=gc.enable) as pool:
         work = pool.map(_render_chunk, itertools.repeat(kind), itertools.repeat(base_path), itertools.repeat(fast), chunks)
         return [body for chunk in work for body in chunk]
 

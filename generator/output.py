@@ -10,7 +10,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from generator.errors import SiteError, error
 
@@ -46,9 +46,10 @@ class Staging:
 
     The output folder is walked once, here: `existing` (every file's stat) then answers which
     files may already hold the right bytes, which ones no longer belong, and (after commit) what
-    the folder holds, without walking 37,000 files again."""
+    the folder holds, without walking 37,000 files again. `existing` is that walk, when the caller
+    has just made it (output_stats)."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, existing: dict[str, Stat] | None = None):
         self.out = out_dir
         self.stage = out_dir / STAGE
         self.written: set[str] = set()
@@ -60,7 +61,7 @@ class Staging:
         if self.stage.exists():
             shutil.rmtree(self.stage)
         self.fresh = not self.existed or set(os.listdir(out_dir)) <= {MARKER}
-        self.existing: dict[str, Stat] = {} if self.fresh else output_stats(out_dir)
+        self.existing: dict[str, Stat] = {} if self.fresh else existing if existing is not None else output_stats(out_dir)
         self.removed: list[str] = []
 
     def claim(self, rel: str) -> str:
@@ -80,6 +81,11 @@ class Staging:
         self.written.add(rel)
         self.folders.update(parents)
         return rel
+
+    def carry(self, rels: Iterable[str]) -> None:
+        """Count these files, already in the output folder, among the build's without checking them again:
+        a build that took up its snapshot makes the same files as the last one (generator/snapshot.py)."""
+        self.written.update(rels)
 
     def write(self, rel: str, data: bytes | Unchanged) -> None:
         """Stage `data` for `rel`, unless the output already holds exactly these bytes (or `data` is KEEP)."""
@@ -174,7 +180,8 @@ class Staging:
         """After commit(): every file of the output folder with its stat, as output_stats() would find them."""
         if self.fresh:
             return output_stats(self.out)
-        found = {rel: stat for rel, stat in self.existing.items() if rel not in self.removed}
+        removed = set(self.removed)
+        found = {rel: stat for rel, stat in self.existing.items() if rel not in removed}
         for rel in [MARKER, *(rel for rel, _ in self.changed)]:
             found[rel] = _stat_of(self.out / rel)
         return found

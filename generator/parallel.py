@@ -48,9 +48,11 @@ def map_forked(work: Callable[[int], T], count: int, jobs: int) -> list[T]:
 
 
 def _inherit(work: Callable[[int], object]) -> None:
-    """Runs in each forked worker: the work arrives by fork, never pickled."""
+    """Runs in each forked worker: the work arrives by fork, never pickled. A worker collects cyclic
+    garbage as it goes (the build pauses collection in its own process only; see build.py)."""
     global _inherited
     _inherited = work
+    gc.enable()
 
 
 def _chunk_in_worker(numbers: range) -> list | SiteError:

@@ -11,7 +11,7 @@ from generator.localise import LocalDates
 from generator.markdown import RenderedBody
 from generator.metadata import PageMeta, page_meta
 from generator.reading import reading_minutes
-from generator.related import related_posts
+from generator.related import RelatedPosts
 from generator.search import web_search
 from generator.share import ShareLink, share_links
 from generator.site import Entry, Link, PageEntry, Site
@@ -25,7 +25,7 @@ class ThemeHelpers:
 
     def __init__(self, site: Site, bodies: Mapping[str, RenderedBody], dates: LocalDates):
         self.site, self.dates, self.bodies = site, dates, bodies
-        self.related = related_posts(site)
+        self.related = RelatedPosts(site)
         self.og_locale = dates.og_locale()
 
     def template_globals(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import islice
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from generator.site import Entry, Link, Site
 
@@ -19,9 +19,31 @@ def related_posts(site: Site, limit: int = RELATED_LIMIT) -> Mapping[str, tuple[
     Archives already hold their posts newest first, so the first few of each of a post's
     category and tag archives are the only candidates: the cost grows with posts, not posts squared.
     """
-    heads = {archive.url: _newest_published(archive.entries, limit + 1)
-             for kind in ("category", "tag") for archive in site.archives[kind]}
-    return {entry.post.source: _pick(entry, heads, limit) for entry in site.entries}
+    return dict(RelatedPosts(site, limit).items())
+
+
+class RelatedPosts(Mapping[str, tuple[Link, ...]]):
+    """related_posts(), each post's list worked out when first asked for: a rebuild rendering a few
+    post pages asks for a few lists, not all 10,000."""
+
+    def __init__(self, site: Site, limit: int = RELATED_LIMIT):
+        self.limit = limit
+        self.entries = {entry.post.source: entry for entry in site.entries}
+        self.heads = {archive.url: _newest_published(archive.entries, limit + 1)
+                      for kind in ("category", "tag") for archive in site.archives[kind]}
+        self.found: dict[str, tuple[Link, ...]] = {}
+
+    def __getitem__(self, source: str) -> tuple[Link, ...]:
+        found = self.found.get(source)
+        if found is None:
+            found = self.found[source] = _pick(self.entries[source], self.heads, self.limit)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 def _newest_published(entries: Iterable[Entry], count: int) -> tuple[Candidate, ...]:

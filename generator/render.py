@@ -73,10 +73,12 @@ def no_memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) 
 class PageRenderer:
     """Owns the template environment and the values every template can use.
 
-    `memo(rel, template, inputs, produce)` may skip `produce` for a file whose inputs are unchanged."""
+    `memo(rel, template, inputs, produce)` may skip `produce` for a file whose inputs are unchanged.
+    `only`, when given, names the only files to make (the others are known right as they stand)."""
 
-    def __init__(self, site: Site, environment: jinja2.Environment, rendered: Rendered, memo: Memo = no_memo):
-        self.site, self.rendered, self.memo = site, rendered, memo
+    def __init__(self, site: Site, environment: jinja2.Environment, rendered: Rendered, memo: Memo = no_memo,
+                 only: frozenset[str] | None = None):
+        self.site, self.rendered, self.memo, self.only = site, rendered, memo, only
         self.hrefs: dict[str, str] = {}
         config = site.config
         self.env = environment
@@ -121,14 +123,16 @@ class PageRenderer:
         return moment.astimezone(self.site.config.tz).isoformat()
 
     def page(self, template: str, url: str, title: str, feeds: tuple[FeedLink, ...] = (),
-             derived: Callable[[], Mapping[str, Any]] | None = None, **values: Any) -> tuple[str, bytes]:
-        """Render one template to the file behind `url`.
+             derived: Callable[[], Mapping[str, Any]] | None = None, **values: Any) -> tuple[str, bytes] | None:
+        """Render one template to the file behind `url` (None: not a file this build makes; see `only`).
 
         `derived()` makes the values that follow from what the memo's key already holds (the page's own
         entries, the settings, the Markdown renderer's version): rendered bodies, a description cut from
         one. The key leaves them out, and they are only made when the page is rendered."""
-        description = values.pop("description", self.site.config.tagline)
         rel = output_path(url)
+        if self.only is not None and rel not in self.only:
+            return None
+        description = values.pop("description", self.site.config.tagline)
 
         def render() -> bytes:
             context = {"description": description, **values, **(derived() if derived else {})}
@@ -139,7 +143,10 @@ class PageRenderer:
         return rel, self.memo(rel, template, (url, title, feeds, description, self.nav, values), render)
 
     def all_pages(self) -> Iterator[tuple[str, bytes]]:
-        """Every HTML page, in a fixed order."""
+        """Every HTML page, in a fixed order; with `only`, just the pages it names."""
+        return (made for made in self._every_page() if made is not None)
+
+    def _every_page(self) -> Iterator[tuple[str, bytes] | None]:
         for entry in self.site.entries:
             yield self.post(entry)
         for page in self.site.pages:
@@ -153,7 +160,9 @@ class PageRenderer:
         yield self.page("search.html", "search/", "Search")
         yield self.page("404.html", "404.html", "Page not found")
 
-    def post(self, entry: Entry) -> tuple[str, bytes]:
+    def post(self, entry: Entry) -> tuple[str, bytes] | None:
+        if self.only is not None and output_path(entry.url) not in self.only:  # before related posts are looked up
+            return None
         return self.page(
             "post.html", entry.url, entry.post.title, entry.comment_feeds, entry=entry,
             derived=lambda: {"body_html": self.rendered.bodies[entry.post.source].html,
@@ -162,12 +171,13 @@ class PageRenderer:
             related_links=self.helpers.related_posts(entry),
         )
 
-    def static_page(self, page: PageEntry) -> tuple[str, bytes]:
+    def static_page(self, page: PageEntry) -> tuple[str, bytes] | None:
         return self.page("page.html", page.url, page.page.title, entry=page,
                          derived=lambda: {"body_html": self.rendered.bodies[page.page.source].html},
                          description=page.page.summary or self.site.config.tagline)
 
-    def listing(self, entries: tuple[Entry, ...], url: str, heading: str, archive: Archive | None) -> Iterator[tuple[str, bytes]]:
+    def listing(self, entries: tuple[Entry, ...], url: str, heading: str,
+                archive: Archive | None) -> Iterator[tuple[str, bytes] | None]:
         feeds = archive_feed_links(self.site.config, archive.kind, archive.name, url) if archive else ()
         for listing in paginate(entries, url, self.site.config.paginate):
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"

@@ -122,7 +122,7 @@ def rebuild(options: PreviewOptions, output: Path, now: datetime, cache: BuildCa
 
     The warm `cache` held across rebuilds is what makes a save re-render only what it affects.
     """
-    return build(options.root, now, output=output, drafts=options.drafts, cache=cache)
+    return build(options.root, now, output=output, drafts=options.drafts, cache=cache, private_output=options.output is None)
 
 
 class Rebuilder:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import generator.build
+import generator.prepare
 import generator.content
 import generator.manifest
 from generator.build import BuildResult
@@ -69,7 +69,7 @@ def test_a_rebuild_with_nothing_changed_reads_and_writes_nothing(blog: SiteFolde
     def must_not_run(*args, **kwargs):
         raise AssertionError("the shortcut parsed a file")
 
-    monkeypatch.setattr(generator.build, "load_content", must_not_run)
+    monkeypatch.setattr(generator.prepare, "load_content", must_not_run)
     monkeypatch.setattr(generator.content, "_load_one", must_not_run)
     again = blog.build()
     assert took_shortcut(again)

@@ -1,0 +1,77 @@
+"""What a build leaves for the next one, so a rebuild after edits to bodies alone skips the whole-site work.
+
+assemble_site() never reads a body: archives, URLs, neighbours, statuses and threads follow from
+the records' other fields, and bodies reach pages and feeds only as the Markdown stage's HTML,
+looked up by source. So when every file changed since the last build differs from its last version
+in its body alone (same fields, same problems), the last build's Site is, field for field, the Site
+this build would assemble, and only the output files whose inputs held a changed source can differ.
+A Snapshot keeps that Site and, for each source, those files (`depends`, gathered by the
+fingerprints as each file is keyed), plus the cache keys that name every source's record and HTML.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import io
+import pickle
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from generator.content import Comment, LoadResult, Page, Post
+from generator.site import Site
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The last successful build into one output folder, as the next build may take it up."""
+
+    site: Site
+    depends: dict[str, tuple[str, ...]]  # source -> the output files whose inputs hold its record
+    records: dict[str, str]  # every loaded source -> its record's key (generator.cache.SourceRecall)
+    bodies: dict[str, str]  # post or page source -> the key of its rendered body
+    comments: dict[str, str]  # comment source -> the key of its rendered HTML
+    fingerprints: dict[str, str]  # entry (by its post's source) or archive (by its URL) -> its fingerprint
+
+    def affected(self, sources: Iterable[str]) -> frozenset[str]:
+        """The output files whose inputs hold any of `sources`: all a body edit to them can change."""
+        return frozenset(rel for source in sources for rel in self.depends.get(source, ()))
+
+    def records_in_site(self) -> Iterable[Post | Page | Comment]:
+        """Every record object the snapshot's Site holds (the fingerprints name each by its key)."""
+        for entry in self.site.entries:
+            yield entry.post
+            yield from entry.comments
+        for page in self.site.pages:
+            yield page.page
+
+
+def depends_by_source(depends_by_output: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    """Turn "this file holds these sources" into "this source is held by these files"."""
+    by_source: dict[str, list[str]] = {}
+    for rel, sources in depends_by_output.items():
+        for source in sources:
+            by_source.setdefault(source, []).append(rel)
+    return {source: tuple(rels) for source, rels in by_source.items()}
+
+
+def only_bodies_differ(before: LoadResult, after: LoadResult) -> bool:
+    """Did a source file change in its body alone: the same record otherwise, with the same problems?"""
+    (old, old_problems), (new, new_problems) = before, after
+    if old is None or new is None or type(old) is not type(new) or old_problems != new_problems:
+        return False
+    return dataclasses.replace(old, body="") == dataclasses.replace(new, body="")
+
+
+def site_bytes(site: Any) -> bytes:
+    """The site (and what goes with it) pickled without the records' bodies: nothing after the Markdown
+    stage reads one."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = {**copyreg.dispatch_table, Post: _without_body, Page: _without_body, Comment: _without_body}
+    pickler.dump(site)
+    return buffer.getvalue()
+
+
+def _without_body(record: Any) -> Any:
+    return dataclasses.replace(record, body="").__reduce_ex__(5)
