@@ -1,0 +1,145 @@
+"""A rebuild after edits to bodies alone takes up the last build's site: it reads only the edited files,
+renders only the files that show them, and writes exactly what a clean build writes."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+import generator.prepare
+from generator.cache import BuildCache
+from tests.conftest import NOW, SiteFolder
+from tests.test_incremental import clean_build
+
+COMMENT = "---\nauthor: Reader\ndate: 2026-01-20 09:00\n---\n{}\n"
+
+
+@pytest.fixture
+def blog(site: SiteFolder) -> SiteFolder:
+    site.post("2026-01-10-policy", "First words on policy.\n\nMore policy.", category="Policy", tags="[rules]",
+              date="2026-01-10 10:00")
+    site.post("2026-01-11-travel", "First words on trains.", category="Travel", tags="[trains]", date="2026-01-11 10:00")
+    site.post("2026-01-12-draft", "Not yet.", draft="true", date="2026-01-12 10:00")
+    site.file("content/comments/policy/c1.md", COMMENT.format("A first comment."))
+    return site
+
+
+def taking_up_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make loading every source fail the test, and collect the URL of every page rendered."""
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the build read every source instead of taking up its snapshot")
+
+    monkeypatch.setattr(generator.prepare, "load_content", must_not_run)
+    rendered: list[str] = []
+    real_render = jinja2.Template.render
+    monkeypatch.setattr(jinja2.Template, "render",
+                        lambda self, **values: rendered.append(values.get("url")) or real_render(self, **values))
+    return rendered
+
+
+def test_a_body_edit_renders_only_the_files_that_show_the_post(blog: SiteFolder, monkeypatch):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    rendered = taking_up_the_snapshot(monkeypatch)
+    blog.post("2026-01-10-policy", "New first words on policy.\n\nMore policy.", category="Policy", tags="[rules]",
+              date="2026-01-10 10:00")
+    result = blog.build(cache=cache)
+    assert "rendering Markdown" not in [name for name, _ in result.stages]
+    assert "2026/01/10/policy/" in rendered and "category/policy/" in rendered
+    assert "2026/01/11/travel/" not in rendered and "category/travel/" not in rendered
+    assert "New first words" in blog.html("2026/01/10/policy/").select_one("article").get_text()
+    assert "New first words" in blog.feed("category/policy/atom.xml").entries[0].summary
+    assert result.written.changed < result.written.files / 2
+    monkeypatch.undo()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
+def test_a_comment_body_edit_updates_the_post_and_the_comment_feeds(blog: SiteFolder, monkeypatch):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    taking_up_the_snapshot(monkeypatch)
+    blog.file("content/comments/policy/c1.md", COMMENT.format("An edited comment."))
+    blog.build(cache=cache)
+    assert "An edited comment." in blog.html("2026/01/10/policy/").select_one("#responses").get_text()
+    assert "An edited comment." in blog.feed("comments/atom.xml").entries[0].content[0].value
+    assert "An edited comment." in blog.feed("2026/01/10/policy/comments/atom.xml").entries[0].content[0].value
+    monkeypatch.undo()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
+def test_a_draft_body_edit_changes_no_file(blog: SiteFolder, monkeypatch):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    taking_up_the_snapshot(monkeypatch)
+    blog.post("2026-01-12-draft", "Still not yet, but longer.", draft="true", date="2026-01-12 10:00")
+    assert blog.build(cache=cache).written.changed == 0
+    monkeypatch.undo()
+    assert blog.build(cache=cache, drafts=True, output=blog.root / "preview").written.changed > 0
+
+
+@pytest.mark.parametrize("edit", ["title", "tags", "date", "new post", "deleted post", "new comment", "comment date",
+                                  "static file", "settings"])
+def test_anything_more_than_a_body_means_a_full_build_and_the_right_output(blog: SiteFolder, edit: str):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    policy = {"category": "Policy", "tags": "[rules]", "date": "2026-01-10 10:00"}
+    if edit == "title":
+        blog.post("2026-01-10-policy", "First words on policy.\n\nMore policy.", **policy, title="Renamed")
+    elif edit == "tags":
+        blog.post("2026-01-10-policy", "First words on policy.\n\nMore policy.", **{**policy, "tags": "[rules, trains]"})
+    elif edit == "date":
+        blog.post("2026-01-10-policy", "First words on policy.\n\nMore policy.", **{**policy, "date": "2026-01-13 10:00"})
+    elif edit == "new post":
+        blog.post("2026-01-14-newer", "Newest.", category="Policy")
+    elif edit == "deleted post":
+        (blog.root / "content/posts/2026-01-11-travel.md").unlink()
+    elif edit == "new comment":
+        blog.file("content/comments/travel/c2.md", COMMENT.format("Another."))
+    elif edit == "comment date":
+        blog.file("content/comments/policy/c1.md", COMMENT.format("A first comment.").replace("09:00", "10:00"))
+    elif edit == "static file":
+        blog.file("content/static/robots-note.txt", "hello")
+    else:
+        (blog.root / "site.yaml").write_text((blog.root / "site.yaml").read_text() + "paginate: 1\n")
+    result = blog.build(cache=cache)
+    assert "rendering Markdown" in [name for name, _ in result.stages]
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
+def test_edits_in_a_row_across_restarts_stay_right(blog: SiteFolder):
+    """Each build is a new process here (no BuildCache held): the snapshot comes from the persistent cache."""
+    blog.build()
+    bodies = ["Second version.", "Third version, <!--more--> with a break.", "Fourth [^1].\n\n[^1]: A footnote."]
+    for number, body in enumerate(bodies):
+        blog.post("2026-01-11-travel", body, category="Travel", tags="[trains]", date="2026-01-11 10:00")
+        if number == 1:
+            blog.file("content/comments/policy/c1.md", COMMENT.format("Edited alongside."))
+        result = blog.build()
+        assert "rendering Markdown" not in [name for name, _ in result.stages]
+        assert blog.files() == clean_build(blog.root, blog.root / "clean")
+    blog.post("2026-01-11-travel", "Fifth.", category="Travel", tags="[trains]", date="2026-01-11 10:00", title="Now a full build")
+    blog.build()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+    assert blog.build().site is None, "nothing changed since: the build stops at the manifest"
+
+
+def test_an_output_file_deleted_by_hand_means_a_full_build_that_restores_it(blog: SiteFolder):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    (blog.out / "2026/01/11/travel/index.html").unlink()
+    blog.post("2026-01-10-policy", "Edited.", category="Policy", tags="[rules]", date="2026-01-10 10:00")
+    result = blog.build(cache=cache)
+    assert "rendering Markdown" in [name for name, _ in result.stages]
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
+def test_a_private_output_folder_is_taken_as_the_last_build_left_it(blog: SiteFolder, monkeypatch):
+    """serve's own preview folder: nothing else writes there, so it is not walked again."""
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache, private_output=True)
+    monkeypatch.setattr(generator.prepare, "output_stats", lambda out: pytest.fail("the private folder was walked"))
+    blog.post("2026-01-10-policy", "Edited in the preview.", category="Policy", tags="[rules]", date="2026-01-10 10:00")
+    result = blog.build(cache=cache, private_output=True)
+    assert "rendering Markdown" not in [name for name, _ in result.stages]
+    monkeypatch.undo()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean", NOW)
