@@ -26,7 +26,7 @@ from generator.prepare import Prepared, prepare_everything, render_markdown, tak
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
 from generator.render import Each, Memo, PageRenderer, Rendered, compute_each, no_memo, robots, sitemap, sitemap_rows
-from generator.search import INDEX_PATH, indexed, record, search_index
+from generator.search import INDEX_PATH, indexed, record_json, search_index
 from generator.content import Comment
 from generator.site import Site
 from generator.snapshot import Snapshot, depends_by_source
@@ -107,9 +107,8 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         each = per_entry_memo(cache, fingerprints, digest(code_version(), rendered.version, fingerprint(config) or ""))
     if prepared.taken_up is not None:
         only = prepared.changed
-        carried = [rel for rel in staging.existing if rel not in only and rel != MARKER]
-        staging.carry(carried)
-        cache.carry(out, carried)
+        staging.carry(rel for rel in staging.existing if rel not in only and rel != MARKER)
+        cache.remaking(out, only)
     clock.stage("writing pages and feeds")
     try:
         write_all(staging, site_files(site, rendered, theme, environment, deferred(memo), each, only), jobs)
@@ -128,8 +127,7 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         on_disk = staging.on_disk()
         manifest = None if inputs is None else Manifest(parameters, inputs, on_disk, prepared.built_for, site.changes_at,
                                                         summary, prepared.warnings, prepared.versions)
-        cache.committed(out, staging.written, on_disk, manifest, snapshot_of(prepared, fingerprints, depends),
-                        collect=prepared.taken_up is None)
+        cache.committed(out, staging.written, on_disk, manifest, snapshot_of(prepared, fingerprints, depends))
     stages = clock.stop()
     return BuildResult(site, written, prepared.warnings, clock.total, out, stages, summary)
 
@@ -223,7 +221,7 @@ def _search_index(site: Site, rendered: Rendered, memo: Memo, each: Each) -> byt
     entries = indexed(site)
 
     def records() -> list:
-        return each("search record", entries, lambda e: record(site, e, rendered.bodies[e.post.source], dates))
+        return each("search record", entries, lambda e: record_json(site, e, rendered.bodies[e.post.source], dates))
 
     index = memo(INDEX_PATH, "search index", tuple(entries), lambda: search_index(records()))
     if isinstance(index, Pending):

@@ -199,11 +199,12 @@ class BuildCache:
         self.path = root / CACHE_DIR / "cache.sqlite" if root is not None and persistent else None
         self.values: dict[str, Any] = {}
         self.stamps: dict[str, dict[str, OutputStamp]] = {}  # output folder -> file -> stamp
-        self._loaded = self.path is None
         self._used: set[str] = set()
         self._new: dict[str, Any] = {}
         self._keys: dict[str, str] = {}  # this build's output files (one folder) -> key
         self._kept: set[str] = set()
+        self._remade: frozenset[str] | None = None  # see remaking()
+        self._some_stamps: dict[str, OutputStamp] = {}
         self._connection: sqlite3.Connection | None = None
         self._connected_in = 0
         self.manifests: dict[str, Manifest] = {}
@@ -282,20 +283,23 @@ class BuildCache:
         `on_disk` is the output folder's stats as the build found them (Staging.existing)."""
         if key is None:
             return produce()
-        self._load_stamps()
         self._keys[rel] = key
-        stamp = self.stamps.get(str(out), {}).get(rel)
+        known = self._some_stamps if self._remade is not None and str(out) not in self.stamps else self._stamps_of(str(out))
+        stamp = known.get(rel)
         if stamp is not None and stamp.key == key and on_disk.get(rel, (-1, -1))[:2] == (stamp.size, stamp.mtime_ns):
             self._kept.add(rel)
             return KEEP
         self._kept.discard(rel)
         return produce()
 
-    def carry(self, out: Path, rels: Iterable[str]) -> None:
-        """Keep these output files and their stamps as the last build into `out` left them, unkeyed:
-        a build taking up its snapshot knows them right (generator/snapshot.py)."""
-        self._load_stamps()
-        self._kept.update(rels)
+    def remaking(self, out: Path, rels: Iterable[str]) -> None:
+        """Only these files of `out` are made again, the others staying as the last build left them (a
+        build taking up its snapshot): read just their stamps, and keep every other stamp as it is."""
+        folder = str(out)
+        self._remade = frozenset(rels)
+        if folder not in self.stamps and self.path is not None and self.path.exists():
+            found = self._select_stamps(folder, sorted(self._remade))
+            self._some_stamps = {rel: OutputStamp(key, size, mtime) for rel, key, size, mtime in found}
 
     def manifest(self, out: Path) -> Manifest | None:
         """The manifest of the last successful build into `out`, or None (also when it cannot be read).
@@ -340,25 +344,30 @@ class BuildCache:
         return found
 
     def committed(self, out: Path, written: Iterable[str], on_disk: dict[str, Stat], manifest: Manifest | None = None,
-                  snapshot: Snapshot | None = None, collect: bool = True) -> None:
+                  snapshot: Snapshot | None = None) -> None:
         """Record the files of a successful build as they now are on disk (`on_disk`: their stats), then save everything.
 
         `manifest` and `snapshot` (None: forget any earlier one for `out`) are saved in the same
-        transaction. `collect` forgets the stored values this build did not use; a build that only
-        took up its snapshot's site (and used a handful of values) keeps them all."""
-        self._load_stamps()
+        transaction. The stored values this build did not use are forgotten, unless it only remade a
+        few files (remaking()): it used a handful of values and every other one is still good."""
         folder = str(out)
-        before = self.stamps.get(folder, {})
-        after: dict[str, OutputStamp] = {}
-        for rel in written:
-            if rel in self._kept and rel in before:
-                after[rel] = before[rel]
-            elif rel in self._keys:
-                size, mtime = on_disk[rel][:2]
-                after[rel] = OutputStamp(self._keys[rel], size, mtime)
-        self.stamps[folder] = after
-        if collect:
+        if self._remade is None:
+            before = self._stamps_of(folder)
+            after = {}
+            for rel in written:
+                if rel in self._kept and rel in before:
+                    after[rel] = before[rel]
+                elif rel in self._keys:
+                    after[rel] = OutputStamp(self._keys[rel], *on_disk[rel][:2])
+            self.stamps[folder] = after
             self.values = {k: v for k, v in self.values.items() if k in self._used}
+            gone = [rel for rel in before if rel not in after]
+            changed = {rel: s for rel, s in after.items() if before.get(rel) is not s}
+        else:
+            gone = [rel for rel in self._remade if rel not in self._keys]
+            changed = {rel: OutputStamp(key, *on_disk[rel][:2]) for rel, key in self._keys.items() if rel not in self._kept}
+            if folder in self.stamps:
+                self.stamps[folder] = {rel: s for rel, s in self.stamps[folder].items() if rel not in gone} | changed
         self.manifests.pop(folder, None)
         if manifest is not None:
             self.manifests[folder] = manifest
@@ -366,9 +375,9 @@ class BuildCache:
         if snapshot is not None:
             self.snapshots[folder] = snapshot
         new_site = snapshot is not None and (previous is None or previous.site is not snapshot.site)
-        self._save([rel for rel in before if rel not in after], {rel: s for rel, s in after.items() if before.get(rel) is not s},
-                   folder, manifest, snapshot, new_site, collect)
+        self._save(gone, changed, folder, manifest, snapshot, new_site, collect=self._remade is None)
         self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
+        self._remade, self._some_stamps = None, {}
 
     def _db(self) -> sqlite3.Connection:
         """The connection of this process: a forked worker reading values opens its own (SQLite's rule)."""
@@ -384,16 +393,20 @@ class BuildCache:
         self._connected_in = os.getpid()
         return self._connection
 
-    def _load_stamps(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        if self.path is None or not self.path.exists():
-            return
-        db = self._db()
-        with db:
-            for folder, rel, key, size, mtime in db.execute("SELECT folder, rel, key, size, mtime FROM stamps"):
-                self.stamps.setdefault(folder, {})[rel] = OutputStamp(key, size, mtime)
+    def _select_stamps(self, folder: str, rels: list[str]) -> Iterator[tuple]:
+        for start in range(0, len(rels), 500):
+            batch = rels[start : start + 500]
+            yield from self._db().execute("SELECT rel, key, size, mtime FROM stamps WHERE folder = ? AND rel IN "
+                                          f"({','.join('?' * len(batch))})", [folder, *batch])
+
+    def _stamps_of(self, folder: str) -> dict[str, OutputStamp]:
+        """The stamps of the files in output folder `folder`, read from the database once."""
+        if folder not in self.stamps:
+            self.stamps[folder] = {}
+            if self.path is not None and self.path.exists():
+                rows = self._db().execute("SELECT rel, key, size, mtime FROM stamps WHERE folder = ?", (folder,))
+                self.stamps[folder] = {rel: OutputStamp(key, size, mtime) for rel, key, size, mtime in rows}
+        return self.stamps[folder]
 
     def _save(self, gone: list[str], changed: dict[str, OutputStamp], folder: str,
               manifest: Manifest | None, snapshot: Snapshot | None, new_site: bool, collect: bool) -> None:
@@ -414,6 +427,7 @@ class BuildCache:
             db.execute("DELETE FROM build_manifest WHERE folder = ?", (folder,))
             if manifest is not None:
                 db.execute("INSERT INTO build_manifest VALUES (?, ?, ?)", (folder, code_version(), pickle.dumps(manifest, protocol=5)))
+            self._forget_folders_gone(db)
             if snapshot is None:
                 db.execute("DELETE FROM snapshot WHERE folder = ?", (folder,))
                 return
@@ -422,6 +436,18 @@ class BuildCache:
             parts += [("site", site_bytes((snapshot.site, snapshot.depends)))] if new_site else []
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
                            ((folder, part, code_version(), data) for part, data in parts))
+
+
+    def _forget_folders_gone(self, db: sqlite3.Connection) -> None:
+        """Drop what is recorded of output folders that no longer exist (each `serve` session builds into a
+        folder of its own, removed when it stops): their records would only weigh on every build."""
+        gone = [(folder,) for (folder,) in db.execute("SELECT folder FROM build_manifest") if not Path(folder).is_dir()]
+        for table in ("stamps", "build_manifest", "snapshot"):
+            db.executemany(f"DELETE FROM {table} WHERE folder = ?", gone)
+        for (folder,) in gone:
+            self.stamps.pop(folder, None)
+            self.manifests.pop(folder, None)
+            self.snapshots.pop(folder, None)
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -478,7 +504,8 @@ class SourceRecall:
 def per_entry_memo(cache: BuildCache, fingerprints: Fingerprints, salt: str) -> Each:
     """Remember per-entry values under each entry's fingerprint and `salt` (whatever else decides them)."""
     def each(kind: str, entries: list[Entry], compute: Callable[[Entry], Any]) -> list[Any]:
-        keys = [digest(kind, salt, fingerprints.entry(entry)) for entry in entries]
+        prefix = digest(kind, salt)  # and the fingerprint, a digest of fixed length, makes the key: no hashing per entry
+        keys = [prefix + fingerprints.entry(entry) for entry in entries]
         return cache.many(keys, entries, lambda missing: [compute(entry) for entry in missing])
 
     return each
