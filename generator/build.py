@@ -89,7 +89,7 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
     clock.stage("reading content")
     jobs = jobs or os.cpu_count() or 1
     prepared = (take_up_snapshot(cache.snapshot(out), previous, inputs, config, out, now, cache, fast, private_output)
-                if previous is not None and inputs is not None else None)
+                if previous is not None and inputs is not None and previous.parameters == parameters else None)
     if prepared is None:
         recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
         prepared = prepare_everything(config, config_warnings, now, drafts, cache, recall if remember else None, jobs, fast,
@@ -156,7 +156,7 @@ def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[st
     """What this build leaves for the next. A snapshot taken up keeps its site and the files each source is
     held by; of its fingerprints, only those known unchanged or worked out again are right to keep."""
     held = prepared.taken_up.depends if prepared.taken_up is not None else depends_by_source(depends)
-    return Snapshot(prepared.site, held, prepared.records, dict(prepared.rendered.bodies.keys),
+    return Snapshot(prepared.site, held, prepared.slugs, prepared.records, dict(prepared.rendered.bodies.keys),
                     dict(prepared.rendered.comments.keys), fingerprints.named())
 
 

@@ -336,8 +336,8 @@ class BuildCache:
         try:
             parts = dict(self._db().execute("SELECT part, data FROM snapshot WHERE folder = ? AND code = ?",
                                             (str(out), code_version())).fetchall())
-            (site, depends), keys = pickle.loads(parts["site"]), pickle.loads(parts["keys"])
-            found = Snapshot(site, depends, *keys)
+            structure, keys = pickle.loads(parts["site"]), pickle.loads(parts["keys"])
+            found = Snapshot(*structure, *keys)
         except Exception:  # missing or damaged: a full build will replace it
             return None
         self.snapshots[str(out)] = found
@@ -374,7 +374,8 @@ class BuildCache:
         previous = self.snapshots.pop(folder, None)
         if snapshot is not None:
             self.snapshots[folder] = snapshot
-        new_site = snapshot is not None and (previous is None or previous.site is not snapshot.site)
+        new_site = snapshot is not None and (previous is None or previous.site is not snapshot.site
+                                             or previous.depends is not snapshot.depends)
         self._save(gone, changed, folder, manifest, snapshot, new_site, collect=self._remade is None)
         self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
         self._remade, self._some_stamps = None, {}
@@ -433,7 +434,7 @@ class BuildCache:
                 return
             keys = (snapshot.records, snapshot.bodies, snapshot.comments, snapshot.fingerprints)
             parts = [("keys", pickle.dumps(keys, protocol=5))]
-            parts += [("site", site_bytes((snapshot.site, snapshot.depends)))] if new_site else []
+            parts += [("site", site_bytes((snapshot.site, snapshot.depends, snapshot.slugs)))] if new_site else []
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
                            ((folder, part, code_version(), data) for part, data in parts))
 

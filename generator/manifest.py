@@ -121,24 +121,27 @@ class Manifest:
                          if version is not None and path.startswith(base))
         return unchanged
 
-    def changed_files(self, current: Inputs, root: Path) -> list[str] | None:
-        """The input files (by path relative to `root`) whose contents may differ from this build's, in
-        path order; None when files were added or removed.
+    def changes(self, current: Inputs, root: Path) -> tuple[list[str], list[str], list[str]]:
+        """The input files (by path relative to `root`, in path order) whose contents may differ from this
+        build's, the files added since and the files gone.
 
         A file whose stat is the recorded one and was not racy then is unchanged; any other is compared
         by content with the version this build recorded, and counts as changed when there is none."""
-        if self.inputs.stats.keys() != current.stats.keys():
-            return None
         base = str(root / "x")[:-1]
+
+        def relative(path: str) -> str:
+            return path[len(base):] if path.startswith(base) else path
+
         changed = []
         for path, stat in current.stats.items():
-            if stat == self.inputs.stats[path] and path not in self.inputs.digests:
+            if path not in self.inputs.stats or (stat == self.inputs.stats[path] and path not in self.inputs.digests):
                 continue
-            rel = path[len(base):] if path.startswith(base) else path
-            before = self.inputs.digests.get(path) or self.sources.get(rel)
+            before = self.inputs.digests.get(path) or self.sources.get(relative(path))
             if before is None or before != (current.digests[path] if path in current.digests else file_digest(path)):
-                changed.append(rel)
-        return sorted(changed)
+                changed.append(relative(path))
+        added = [relative(path) for path in current.stats if path not in self.inputs.stats]
+        gone = [relative(path) for path in self.inputs.stats if path not in current.stats]
+        return sorted(changed), sorted(added), sorted(gone)
 
     def settled(self, current: Inputs) -> Manifest | None:
         """This manifest with `current` (matching) inputs, when files racy at recording time no longer are.

@@ -8,6 +8,8 @@ generator/snapshot.py for why that site is exactly the one assemble_site() would
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,14 +18,14 @@ from typing import Any, Callable, Iterator
 
 from generator.cache import BuildCache, SourceRecall, StoredValues, digest
 from generator.config import SiteConfig
-from generator.content import Content, load_all_now, load_content, load_sources, source_kind
+from generator.content import Comment, Content, load_all_now, load_content, load_sources, source_kind
 from generator.errors import Problem, SiteError
 from generator.manifest import Inputs, Manifest
 from generator.markdown import render_many, renderer_version
 from generator.output import Stat, output_stats
 from generator.parallel import map_forked
 from generator.render import Rendered
-from generator.site import Site, assemble_site
+from generator.site import Site, assemble_site, site_feed_links, with_responses
 from generator.snapshot import Snapshot, only_bodies_differ
 
 
@@ -38,8 +40,9 @@ class Prepared:
     records: dict[str, str]  # source -> its record's key
     versions: dict[str, str]  # source -> the content digest of the bytes its record was made from
     built_for: datetime
+    slugs: dict[str, int]  # post slug -> how many posts have it
     taken_up: Snapshot | None = None  # the snapshot whose site this is, if it is one
-    edited: tuple[Any, ...] = ()  # with `taken_up`: the records whose bodies were edited, as loaded now
+    edited: tuple[Any, ...] = ()  # with `taken_up`: the records edited, added or removed
     changed: frozenset[str] = frozenset()  # with `taken_up`: the output files the edited sources may change
     existing: dict[str, Stat] | None = None  # with `taken_up`: the output folder's files, as found
 
@@ -57,41 +60,108 @@ def prepare_everything(config: SiteConfig, config_warnings: list[Problem], now: 
     rendered = render_markdown(content, config.base_path, cache, jobs, fast)
     keys = recall.keys if recall else {}
     return Prepared(site, rendered, tuple(config_warnings + content_warnings), keys,
-                    {record.source: key for record, key in keys.values()}, recall.versions if recall else {}, now)
+                    {record.source: key for record, key in keys.values()}, recall.versions if recall else {}, now,
+                    dict(Counter(post.slug for post in content.posts)))
 
 
 def take_up_snapshot(snapshot: Snapshot | None, previous: Manifest, inputs: Inputs, config: SiteConfig, out: Path,
                      now: datetime, cache: BuildCache, fast: bool, private_output: bool = False) -> Prepared | None:
-    """The last build's site with the bodies edited since, or None when more than bodies changed.
+    """The last build's site with the edits since, or None when they are more than edited bodies and
+    responses added, changed or removed (see generator/snapshot.py).
 
     Also None when the output folder is not as the last build left it (`private_output`: nothing
     else writes there, so it is), or `now` is outside the span that build holds for (a scheduled
     post due, comments closing): a full build then decides."""
     if snapshot is None or not previous.holds_at(now):
         return None
-    changed = previous.changed_files(inputs, config.root)
-    if not changed or any(rel not in snapshot.records for rel in changed):
+    changed, added, gone = previous.changes(inputs, config.root)
+    if not (changed or added or gone) or any(rel not in snapshot.records for rel in changed + gone):
         return None
     existing = previous.outputs if private_output else output_stats(out)
     if existing != previous.outputs:
         return None
     recall = SourceRecall(cache, config)
-    for kind in ("post", "page", "comment"):
-        rels = [rel for rel in changed if source_kind(config, config.root / rel) == kind]
-        for rel, result in zip(rels, load_sources(config, kind, [config.root / rel for rel in rels], rels, recall=recall)):
-            before = cache.lookup(snapshot.records[rel])
-            if before is None or not only_bodies_differ(before, result):
-                return None
-    edited = {record.source: (record, key) for record, key in recall.keys.values()}
-    records = snapshot.records | {source: key for source, (_, key) in edited.items()}
+    edits = _edits(config, snapshot, cache, recall, changed + added, gone)
+    if edits is None:
+        return None
+    bodies_edited, responses, removed = edits
+    site, depends, held, feeds = snapshot.site, snapshot.depends, [*changed, *gone], frozenset()
+    if responses or removed:
+        found = _with_new_responses(snapshot, responses, removed)
+        if found is None:
+            return None
+        site, depends, posts, feeds = found
+        held += posts
+    made = {record.source: (record, key) for record, key in recall.keys.values()}
+    records = {source: key for source, key in snapshot.records.items() if source not in gone} | {
+        source: key for source, (_, key) in made.items()}
     version = renderer_version(config.base_path, fast)
-    bodies = snapshot.bodies | markdown_keys(cache, version, "post", [r for r, _ in edited.values() if r.source in snapshot.bodies], 1, config.base_path, fast)
-    comments = snapshot.comments | markdown_keys(cache, version, "comment", [r for r, _ in edited.values() if r.source in snapshot.comments], 1, config.base_path, fast)
-    rendered = Rendered(StoredValues(cache, bodies), StoredValues(cache, comments), version)
-    record_keys = {id(record): (record, records[record.source]) for record in snapshot.records_in_site()}
-    return Prepared(snapshot.site, rendered, previous.warnings, record_keys, records, previous.sources | recall.versions,
-                    previous.built_for, snapshot, tuple(record for record, _ in edited.values()), snapshot.affected(changed),
-                    existing)
+    post_keys = markdown_keys(cache, version, "post", [r for r in bodies_edited if not isinstance(r, Comment)], 1,
+                              config.base_path, fast)
+    comment_keys = markdown_keys(cache, version, "comment", [r for r in bodies_edited + responses if isinstance(r, Comment)],
+                                 1, config.base_path, fast)
+    rendered = Rendered(StoredValues(cache, snapshot.bodies | post_keys),
+                        StoredValues(cache, {s: k for s, k in snapshot.comments.items() if s not in gone} | comment_keys), version)
+    taken_up = dataclasses.replace(snapshot, site=site, depends=depends)
+    record_keys = {id(record): (record, records[record.source]) for record in taken_up.records_in_site()}
+    versions = {source: version for source, version in (previous.sources | recall.versions).items() if source not in gone}
+    return Prepared(site, rendered, previous.warnings, record_keys, records, versions, previous.built_for, snapshot.slugs,
+                    taken_up, tuple(bodies_edited + responses + removed), snapshot.affected(held) | feeds, existing)
+
+
+def _edits(config: SiteConfig, snapshot: Snapshot, cache: BuildCache, recall: SourceRecall, rels: list[str],
+           gone: list[str]) -> tuple[list, list[Comment], list[Comment]] | None:
+    """The changed and added files' records, split into body edits and new or changed responses, and
+    the responses gone; None for anything else (a new post, a changed title, a file with problems...)."""
+    bodies_edited: list = []
+    responses: list[Comment] = []
+    for kind in ("post", "page", "comment"):
+        some = [rel for rel in rels if source_kind(config, config.root / rel) == kind]
+        for rel, (record, problems) in zip(some, load_sources(config, kind, [config.root / r for r in some], some, recall=recall)):
+            before = cache.lookup(snapshot.records[rel]) if rel in snapshot.records else None
+            if before is not None and only_bodies_differ(before, (record, problems)):
+                bodies_edited.append(record)
+            elif kind == "comment" and record is not None and not problems and (before is None or not before[1]):
+                responses.append(record)
+            else:
+                return None
+    if len(bodies_edited) + len(responses) < len(rels):  # a file that is no source at all
+        return None
+    removed = []
+    for rel in gone:
+        before = cache.lookup(snapshot.records[rel])
+        if before is None or not isinstance(before[0], Comment) or before[1]:
+            return None
+        removed.append(before[0])
+    return bodies_edited, responses, removed
+
+
+def _with_new_responses(snapshot: Snapshot, responses: list[Comment], removed: list[Comment]
+                        ) -> tuple[Site, dict[str, tuple[str, ...]], list[str], frozenset[str]] | None:
+    """The snapshot's site with these responses in place and those removed, the files each source is held
+    by then, the posts whose responses changed and the feeds of responses they are in (held by no record
+    while empty); None when a full build must decide."""
+    site, depends = snapshot.site, dict(snapshot.depends)
+    replaced = {c.source for c in responses} | {c.source for c in removed}
+    feeds = {link.url for link in site_feed_links(site.config)[2:]}  # every response on the site
+    posts = []
+    for slug in sorted({c.post_slug for c in responses} | {c.post_slug for c in removed}):
+        entries = [entry for entry in site.entries if entry.post.slug == slug]
+        if len(entries) != 1 or snapshot.slugs.get(slug) != 1:
+            return None
+        entry = entries[0]
+        now_on = [c for c in responses if c.post_slug == slug]
+        found = with_responses(site, entry, [c for c in entry.comments if c.source not in replaced] + now_on)
+        if found is None:
+            return None
+        site = found
+        posts.append(entry.post.source)
+        feeds.update(link.url for link in entry.comment_feeds)
+        for comment in now_on:
+            depends[comment.source] = tuple(dict.fromkeys([*depends.get(entry.post.source, ()), *sorted(feeds)]))
+    for comment in removed:
+        depends.pop(comment.source, None)
+    return site, depends, posts, frozenset(feeds)
 
 
 def render_markdown(content: Content, base_path: str = "/", cache: BuildCache | None = None, jobs: int = 1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections import defaultdict
@@ -246,6 +247,31 @@ def assemble_site(config: SiteConfig, content: Content, now: datetime, include_d
     raise_if_errors(problems)
     return Site(config, tuple(entries), pages, archives, content.static_files, next_scheduled, include_drafts,
                 changes_at(config, entries, next_scheduled, now))
+
+
+def with_responses(site: Site, entry: Entry, responses: Iterable[Comment]) -> Site | None:
+    """`site` with these responses (comments, pingbacks, trackbacks) on `entry`, as assemble_site() would make
+    it from the same records; None when they have problems (a full build reports them) or when the post
+    would gain or lose its comment feeds (the site's files would change).
+
+    A post's responses decide its own entry alone (threads, pings, the comment count): no other entry,
+    archive or URL follows from them, so the rest of the site stands as it is."""
+    problems: list[Problem] = []
+    ordered = tuple(sorted(responses, key=lambda c: (c.date, c.source)))
+    _check_unique_anchors(list(ordered), problems)
+    comments = tuple(c for c in ordered if c.type == "comment")
+    threads = _threads(comments, problems) if comments else ()
+    replaced = dataclasses.replace(entry, comments=ordered, threads=threads, pings=tuple(c for c in ordered if c.type != "comment"))
+    if problems or replaced.has_comment_feed != entry.has_comment_feed:
+        return None
+    holding = {entry.category.url, entry.author_link.url, entry.month.url, *(tag.url for tag in entry.tags)}
+
+    def swapped(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        return tuple([replaced if e is entry else e for e in entries])
+
+    archives = {kind: tuple([dataclasses.replace(a, entries=swapped(a.entries)) if a.url in holding else a for a in listing])
+                for kind, listing in site.archives.items()}
+    return dataclasses.replace(site, entries=swapped(site.entries), archives=archives)
 
 
 def changes_at(config: SiteConfig, entries: Iterable[Entry], next_scheduled: datetime | None, now: datetime) -> datetime | None:

@@ -28,6 +28,7 @@ class Snapshot:
 
     site: Site
     depends: dict[str, tuple[str, ...]]  # source -> the output files whose inputs hold its record
+    slugs: dict[str, int]  # post slug -> how many posts (drafts and scheduled ones too) have it
     records: dict[str, str]  # every loaded source -> its record's key (generator.cache.SourceRecall)
     bodies: dict[str, str]  # post or page source -> the key of its rendered body
     comments: dict[str, str]  # comment source -> the key of its rendered HTML

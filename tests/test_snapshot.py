@@ -8,6 +8,7 @@ import pytest
 
 import generator.prepare
 from generator.cache import BuildCache
+from generator.errors import SiteError
 from tests.conftest import NOW, SiteFolder
 from tests.test_incremental import clean_build
 
@@ -77,8 +78,7 @@ def test_a_draft_body_edit_changes_no_file(blog: SiteFolder, monkeypatch):
     assert blog.build(cache=cache, drafts=True, output=blog.root / "preview").written.changed > 0
 
 
-@pytest.mark.parametrize("edit", ["title", "tags", "date", "new post", "deleted post", "new comment", "comment date",
-                                  "static file", "settings"])
+@pytest.mark.parametrize("edit", ["title", "tags", "date", "new post", "deleted post", "static file", "settings"])
 def test_anything_more_than_a_body_means_a_full_build_and_the_right_output(blog: SiteFolder, edit: str):
     cache = BuildCache(blog.root)
     blog.build(cache=cache)
@@ -93,10 +93,6 @@ def test_anything_more_than_a_body_means_a_full_build_and_the_right_output(blog:
         blog.post("2026-01-14-newer", "Newest.", category="Policy")
     elif edit == "deleted post":
         (blog.root / "content/posts/2026-01-11-travel.md").unlink()
-    elif edit == "new comment":
-        blog.file("content/comments/travel/c2.md", COMMENT.format("Another."))
-    elif edit == "comment date":
-        blog.file("content/comments/policy/c1.md", COMMENT.format("A first comment.").replace("09:00", "10:00"))
     elif edit == "static file":
         blog.file("content/static/robots-note.txt", "hello")
     else:
@@ -104,6 +100,67 @@ def test_anything_more_than_a_body_means_a_full_build_and_the_right_output(blog:
     result = blog.build(cache=cache)
     assert "rendering Markdown" in [name for name, _ in result.stages]
     assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
+REPLY = "---\nauthor: Answer\ndate: 2026-01-21 09:00\nin_reply_to: c1\n---\nA reply.\n"
+PINGBACK = "---\nauthor: Elsewhere\ndate: 2026-01-22 09:00\ntype: pingback\nurl: https://else.example/\n---\nLinked.\n"
+
+
+@pytest.mark.parametrize("edit", ["new comment", "reply", "pingback", "comment date", "comment author", "deleted comment",
+                                  "two posts"])
+def test_responses_added_changed_or_removed_take_up_the_snapshot(blog: SiteFolder, monkeypatch, edit: str):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    rendered = taking_up_the_snapshot(monkeypatch)
+    if edit == "new comment":
+        blog.file("content/comments/travel/c2.md", COMMENT.format("Another."))
+    elif edit == "reply":
+        blog.file("content/comments/policy/r1.md", REPLY)
+    elif edit == "pingback":
+        blog.file("content/comments/policy/p1.md", PINGBACK)
+    elif edit == "comment date":
+        blog.file("content/comments/policy/c1.md", COMMENT.format("A first comment.").replace("2026-01-20", "2026-02-20"))
+    elif edit == "comment author":
+        blog.file("content/comments/policy/c1.md", COMMENT.format("A first comment.").replace("Reader", "Renamed"))
+    elif edit == "deleted comment":
+        (blog.root / "content/comments/policy/c1.md").unlink()
+    else:
+        blog.file("content/comments/travel/c2.md", COMMENT.format("Another."))
+        blog.file("content/comments/policy/r1.md", REPLY)
+    result = blog.build(cache=cache)
+    assert "rendering Markdown" not in [name for name, _ in result.stages]
+    assert "2026/01/11/travel/" not in rendered or edit in ("new comment", "two posts")
+    monkeypatch.undo()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
+@pytest.mark.parametrize("edit", ["reply to nobody", "same anchor", "unknown post", "first response where comments are closed"])
+def test_a_response_a_full_build_must_judge_goes_to_one(blog: SiteFolder, edit: str):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    if edit == "first response where comments are closed":
+        blog.post("2026-01-11-travel", "First words on trains.", category="Travel", tags="[trains]",
+                  date="2026-01-11 10:00", comments="closed")
+        blog.build(cache=cache)
+        blog.file("content/comments/travel/c2.md", COMMENT.format("Late."))
+        result = blog.build(cache=cache)
+        assert "rendering Markdown" in [name for name, _ in result.stages]
+        assert (blog.out / "2026/01/11/travel/comments/atom.xml").is_file()
+        assert blog.files() == clean_build(blog.root, blog.root / "clean")
+        return
+    if edit == "reply to nobody":
+        blog.file("content/comments/policy/r1.md", REPLY.replace("c1", "c9"))
+        message = "no such comment"
+    elif edit == "same anchor":
+        blog.file("content/comments/policy/C1!.md", COMMENT.format("Clash."))
+        message = "same permalink"
+    else:
+        blog.file("content/comments/nowhere/c1.md", COMMENT.format("Lost."))
+        message = "does not exist"
+    before = blog.files()
+    with pytest.raises(SiteError, match=message):
+        blog.build(cache=cache)
+    assert blog.files() == before
 
 
 def test_edits_in_a_row_across_restarts_stay_right(blog: SiteFolder):
@@ -143,3 +200,12 @@ def test_a_private_output_folder_is_taken_as_the_last_build_left_it(blog: SiteFo
     assert "rendering Markdown" not in [name for name, _ in result.stages]
     monkeypatch.undo()
     assert blog.files() == clean_build(blog.root, blog.root / "clean", NOW)
+
+
+def test_a_build_with_other_parameters_never_takes_up_the_snapshot(blog: SiteFolder):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    blog.post("2026-01-10-policy", "Edited.", category="Policy", tags="[rules]", date="2026-01-10 10:00")
+    result = blog.build(cache=cache, drafts=True)
+    assert "rendering Markdown" in [name for name, _ in result.stages]
+    assert blog.html("2026/01/12/draft/").select_one("article") is not None
