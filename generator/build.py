@@ -27,7 +27,6 @@ from generator.profile import Stopwatch
 from generator.redirects import redirect_files
 from generator.render import Each, Memo, PageRenderer, Rendered, compute_each, no_memo, robots, sitemap, sitemap_rows
 from generator.search import INDEX_PATH, indexed, record_json, search_index
-from generator.content import Comment
 from generator.site import Site
 from generator.snapshot import Snapshot, depends_by_source
 from generator.theme import Theme, default_theme_dir, load_theme, template_problem
@@ -102,11 +101,12 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
     memo, each, only = no_memo, compute_each, None
     fingerprints, depends = Fingerprints(prepared.record_keys), {}
     if remember:
-        known_fingerprints(fingerprints, prepared)
+        for obj, found, sources in prepared.known:
+            fingerprints.recalled(obj, found, sources)
         memo = output_memo(cache, out, staging.existing, site, theme, environment, rendered.version, fingerprints, depends)
         each = per_entry_memo(cache, fingerprints, digest(code_version(), rendered.version, fingerprint(config) or ""))
-    if prepared.taken_up is not None:
-        only = prepared.changed
+    if prepared.only is not None:
+        only = prepared.only
         staging.carry(rel for rel in staging.existing if rel not in only and rel != MARKER)
         cache.remaking(out, only)
     clock.stage("writing pages and feeds")
@@ -127,36 +127,17 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         on_disk = staging.on_disk()
         manifest = None if inputs is None else Manifest(parameters, inputs, on_disk, prepared.built_for, site.changes_at,
                                                         summary, prepared.warnings, prepared.versions)
-        cache.committed(out, staging.written, on_disk, manifest, snapshot_of(prepared, fingerprints, depends))
+        cache.committed(out, staging.written, on_disk, manifest, snapshot_of(prepared, fingerprints, depends),
+                        keep_unused=prepared.taken_up is not None)
     stages = clock.stop()
     return BuildResult(site, written, prepared.warnings, clock.total, out, stages, summary)
-
-
-def known_fingerprints(fingerprints: Fingerprints, prepared: Prepared) -> None:
-    """The fingerprints the snapshot taken up has for entries none of whose sources was edited, and for the
-    archives holding only such entries: a rebuild after an edit pickles a handful of entries, not 10,000."""
-    if prepared.taken_up is None:
-        return
-    site, named = prepared.site, prepared.taken_up.fingerprints
-    edited = {record.source for record in prepared.edited}
-    commented = {record.post_slug for record in prepared.edited if isinstance(record, Comment)}
-    touched = {entry.post.source: entry for entry in site.entries if entry.post.source in edited or entry.post.slug in commented}
-    archives_touched = {url for entry in touched.values()
-                        for url in (entry.category.url, entry.author_link.url, entry.month.url, *(tag.url for tag in entry.tags))}
-    for entry in site.entries:
-        if entry.post.source not in touched and entry.post.source in named:
-            fingerprints.recalled(entry, named[entry.post.source])
-    for archives in site.archives.values():
-        for archive in archives:
-            if archive.url not in archives_touched and archive.url in named:
-                fingerprints.recalled(archive, named[archive.url])
 
 
 def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[str, frozenset[str]]) -> Snapshot:
     """What this build leaves for the next. A snapshot taken up keeps its site and the files each source is
     held by; of its fingerprints, only those known unchanged or worked out again are right to keep."""
-    held = prepared.taken_up.depends if prepared.taken_up is not None else depends_by_source(depends)
-    return Snapshot(prepared.site, held, prepared.slugs, prepared.records, dict(prepared.rendered.bodies.keys),
+    held = prepared.taken_up.depends if prepared.only is not None else depends_by_source(depends)
+    return Snapshot(prepared.site, held, prepared.slugs, prepared.hidden, prepared.records, dict(prepared.rendered.bodies.keys),
                     dict(prepared.rendered.comments.keys), fingerprints.named())
 
 

@@ -109,11 +109,11 @@ class Fingerprints:
         """The fingerprint of one entry, as it stands for the entry inside other values."""
         return self._shared(entry)
 
-    def recalled(self, obj: Entry | Archive, found: str) -> None:
+    def recalled(self, obj: Entry | Archive, found: str, sources: frozenset[str]) -> None:
         """Take `found` as the fingerprint of an entry or archive, as an earlier build of the same sources
-        worked it out. Its sources are not gathered into `met` then: only a build that keeps the
-        last one's record of what each output holds (a snapshot taken up) says what it knows."""
-        self.known[id(obj)] = (obj, found, frozenset())
+        worked it out, and `sources` as the sources inside it (none, when a build keeps the last one's
+        record of what each output holds)."""
+        self.known[id(obj)] = (obj, found, sources)
 
     def named(self) -> dict[str, str]:
         """Every fingerprint of an entry (by its post's source) or archive (by its URL) worked out so far."""
@@ -344,12 +344,12 @@ class BuildCache:
         return found
 
     def committed(self, out: Path, written: Iterable[str], on_disk: dict[str, Stat], manifest: Manifest | None = None,
-                  snapshot: Snapshot | None = None) -> None:
+                  snapshot: Snapshot | None = None, keep_unused: bool = False) -> None:
         """Record the files of a successful build as they now are on disk (`on_disk`: their stats), then save everything.
 
         `manifest` and `snapshot` (None: forget any earlier one for `out`) are saved in the same
-        transaction. The stored values this build did not use are forgotten, unless it only remade a
-        few files (remaking()): it used a handful of values and every other one is still good."""
+        transaction. The stored values this build did not use are forgotten, unless `keep_unused`: a
+        build that took up its snapshot used a few values, and every other one is still good."""
         folder = str(out)
         if self._remade is None:
             before = self._stamps_of(folder)
@@ -360,7 +360,6 @@ class BuildCache:
                 elif rel in self._keys:
                     after[rel] = OutputStamp(self._keys[rel], *on_disk[rel][:2])
             self.stamps[folder] = after
-            self.values = {k: v for k, v in self.values.items() if k in self._used}
             gone = [rel for rel in before if rel not in after]
             changed = {rel: s for rel, s in after.items() if before.get(rel) is not s}
         else:
@@ -376,7 +375,9 @@ class BuildCache:
             self.snapshots[folder] = snapshot
         new_site = snapshot is not None and (previous is None or previous.site is not snapshot.site
                                              or previous.depends is not snapshot.depends)
-        self._save(gone, changed, folder, manifest, snapshot, new_site, collect=self._remade is None)
+        if not keep_unused:
+            self.values = {k: v for k, v in self.values.items() if k in self._used}
+        self._save(gone, changed, folder, manifest, snapshot, new_site, collect=not keep_unused)
         self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
         self._remade, self._some_stamps = None, {}
 
@@ -434,7 +435,7 @@ class BuildCache:
                 return
             keys = (snapshot.records, snapshot.bodies, snapshot.comments, snapshot.fingerprints)
             parts = [("keys", pickle.dumps(keys, protocol=5))]
-            parts += [("site", site_bytes((snapshot.site, snapshot.depends, snapshot.slugs)))] if new_site else []
+            parts += [("site", site_bytes((snapshot.site, snapshot.depends, snapshot.slugs, snapshot.hidden)))] if new_site else []
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
                            ((folder, part, code_version(), data) for part, data in parts))
 

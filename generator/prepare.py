@@ -18,14 +18,14 @@ from typing import Any, Callable, Iterator
 
 from generator.cache import BuildCache, SourceRecall, StoredValues, digest
 from generator.config import SiteConfig
-from generator.content import Comment, Content, load_all_now, load_content, load_sources, source_kind
+from generator.content import Comment, Content, Page, Post, load_all_now, load_content, load_sources, source_kind
 from generator.errors import Problem, SiteError
 from generator.manifest import Inputs, Manifest
 from generator.markdown import render_many, renderer_version
 from generator.output import Stat, output_stats
 from generator.parallel import map_forked
 from generator.render import Rendered
-from generator.site import Site, assemble_site, site_feed_links, with_responses
+from generator.site import Archive, Site, assemble_site, site_feed_links, with_responses
 from generator.snapshot import Snapshot, only_bodies_differ
 
 
@@ -41,10 +41,12 @@ class Prepared:
     versions: dict[str, str]  # source -> the content digest of the bytes its record was made from
     built_for: datetime
     slugs: dict[str, int]  # post slug -> how many posts have it
-    taken_up: Snapshot | None = None  # the snapshot whose site this is, if it is one
-    edited: tuple[Any, ...] = ()  # with `taken_up`: the records edited, added or removed
-    changed: frozenset[str] = frozenset()  # with `taken_up`: the output files the edited sources may change
+    hidden: tuple  # the records the site leaves out (drafts, scheduled posts, comments on them)
+    taken_up: Snapshot | None = None  # the snapshot this site was made from, if it was
+    known: list[tuple[Any, str, frozenset[str]]] = dataclasses.field(default_factory=list)  # see recallable()
+    only: frozenset[str] | None = None  # the only output files that may differ, when that is known
     existing: dict[str, Stat] | None = None  # with `taken_up`: the output folder's files, as found
+
 
 def prepare_everything(config: SiteConfig, config_warnings: list[Problem], now: datetime, drafts: bool, cache: BuildCache,
                        recall: SourceRecall | None, jobs: int, fast: bool, stage: Callable[[str], None]) -> Prepared:
@@ -61,17 +63,19 @@ def prepare_everything(config: SiteConfig, config_warnings: list[Problem], now: 
     keys = recall.keys if recall else {}
     return Prepared(site, rendered, tuple(config_warnings + content_warnings), keys,
                     {record.source: key for record, key in keys.values()}, recall.versions if recall else {}, now,
-                    dict(Counter(post.slug for post in content.posts)))
+                    dict(Counter(post.slug for post in content.posts)), hidden_records(site, content))
 
 
 def take_up_snapshot(snapshot: Snapshot | None, previous: Manifest, inputs: Inputs, config: SiteConfig, out: Path,
                      now: datetime, cache: BuildCache, fast: bool, private_output: bool = False) -> Prepared | None:
-    """The last build's site with the edits since, or None when they are more than edited bodies and
-    responses added, changed or removed (see generator/snapshot.py).
+    """The last build's site with the edits to posts, pages and responses since, or None when a full build
+    must decide: other files changed (settings, theme, static files), a changed file has problems, the
+    output folder is not as the last build left it (`private_output`: nothing else writes there, so it
+    is), or `now` is outside the span that build holds for (a scheduled post due, comments closing).
 
-    Also None when the output folder is not as the last build left it (`private_output`: nothing
-    else writes there, so it is), or `now` is outside the span that build holds for (a scheduled
-    post due, comments closing): a full build then decides."""
+    Edited bodies and changed responses leave the rest of the site as it was, and the files to make
+    again are known (see generator/snapshot.py); any other edit assembles the site again from the
+    snapshot's records, and every file is keyed as in a full build."""
     if snapshot is None or not previous.holds_at(now):
         return None
     changed, added, gone = previous.changes(inputs, config.root)
@@ -84,56 +88,132 @@ def take_up_snapshot(snapshot: Snapshot | None, previous: Manifest, inputs: Inpu
     edits = _edits(config, snapshot, cache, recall, changed + added, gone)
     if edits is None:
         return None
-    bodies_edited, responses, removed = edits
-    site, depends, held, feeds = snapshot.site, snapshot.depends, [*changed, *gone], frozenset()
-    if responses or removed:
-        found = _with_new_responses(snapshot, responses, removed)
+    site, depends, only = snapshot.site, snapshot.depends, None
+    if not edits.others:
+        found = _with_new_responses(snapshot, edits.responses, edits.removed) if edits.responses or edits.removed else \
+            (site, depends, [], frozenset())
         if found is None:
             return None
         site, depends, posts, feeds = found
-        held += posts
+        only = snapshot.affected([*changed, *gone, *posts]) | feeds
     made = {record.source: (record, key) for record, key in recall.keys.values()}
     records = {source: key for source, key in snapshot.records.items() if source not in gone} | {
         source: key for source, (_, key) in made.items()}
-    version = renderer_version(config.base_path, fast)
-    post_keys = markdown_keys(cache, version, "post", [r for r in bodies_edited if not isinstance(r, Comment)], 1,
-                              config.base_path, fast)
-    comment_keys = markdown_keys(cache, version, "comment", [r for r in bodies_edited + responses if isinstance(r, Comment)],
-                                 1, config.base_path, fast)
-    rendered = Rendered(StoredValues(cache, snapshot.bodies | post_keys),
-                        StoredValues(cache, {s: k for s, k in snapshot.comments.items() if s not in gone} | comment_keys), version)
-    taken_up = dataclasses.replace(snapshot, site=site, depends=depends)
-    record_keys = {id(record): (record, records[record.source]) for record in taken_up.records_in_site()}
     versions = {source: version for source, version in (previous.sources | recall.versions).items() if source not in gone}
-    return Prepared(site, rendered, previous.warnings, record_keys, records, versions, previous.built_for, snapshot.slugs,
-                    taken_up, tuple(bodies_edited + responses + removed), snapshot.affected(held) | feeds, existing)
+    hidden, slugs = snapshot.hidden, snapshot.slugs
+    if only is None:
+        try:
+            site, hidden, slugs = _assembled_again(snapshot, config, now, [r for r, _ in made.values()], set(gone))
+        except SiteError:
+            return None
+    rendered = _rendered(snapshot, cache, renderer_version(config.base_path, fast), [r for r, _ in made.values()], set(gone),
+                         config.base_path, fast)
+    taken_up = dataclasses.replace(snapshot, site=site, depends=depends, hidden=hidden, slugs=slugs)
+    record_keys = {id(record): (record, records[record.source]) for record in taken_up.all_records()}
+    edited = [r for r, _ in made.values()] + edits.removed
+    known = recallable(snapshot, site, {r.source for r in edited}, {r.post_slug for r in edited if isinstance(r, Comment)},
+                       with_sources=only is None)
+    return Prepared(site, rendered, previous.warnings, record_keys, records, versions, previous.built_for, slugs, hidden,
+                    taken_up, known, only, existing)
+
+
+def recallable(snapshot: Snapshot, site: Site, edited: set[str], commented: set[str],
+               with_sources: bool) -> list[tuple[Any, str, frozenset[str]]]:
+    """The fingerprints the snapshot has that still hold for `site`: of each entry made from the same
+    values as before, none of its sources edited, and of each archive holding only such entries, in the
+    same order. With their sources when the files each source is held by are to be gathered again."""
+    named, before = snapshot.fingerprints, {entry.post.source: entry for entry in snapshot.site.entries}
+    known: list[tuple[Any, str, frozenset[str]]] = []
+    same: dict[str, frozenset[str]] = {}  # entry source -> its sources, for the entries known
+    for entry in site.entries:
+        source, old = entry.post.source, before.get(entry.post.source)
+        if old is None or source not in named or source in edited or entry.post.slug in commented:
+            continue
+        if old is entry or old.made_from() == entry.made_from():
+            same[source] = frozenset([source, *(c.source for c in entry.comments)]) if with_sources else frozenset()
+            known.append((entry, named[source], same[source]))
+    archives_before = {archive.url: archive for listing in snapshot.site.archives.values() for archive in listing}
+    for listing in site.archives.values():
+        for archive in listing:
+            old = archives_before.get(archive.url)
+            if old is None or archive.url not in named or not _same_archive(old, archive, same):
+                continue
+            sources = frozenset().union(*(same[e.post.source] for e in archive.entries)) if with_sources else frozenset()
+            known.append((archive, named[archive.url], sources))
+    return known
+
+
+def _same_archive(old: Archive, new: Archive, same: dict[str, frozenset[str]]) -> bool:
+    if old is new:
+        return all(e.post.source in same for e in new.entries)
+    return ((old.kind, old.key, old.name, old.description) == (new.kind, new.key, new.name, new.description)
+            and len(old.entries) == len(new.entries)
+            and all(a.post.source == b.post.source and b.post.source in same for a, b in zip(old.entries, new.entries)))
+
+
+@dataclass(frozen=True)
+class Edits:
+    """The changed and added files' records, sorted by what taking up the snapshot has to do for them."""
+
+    bodies: list  # records whose body alone changed
+    responses: list[Comment]  # responses added, or changed besides their body
+    removed: list[Comment]  # responses whose file is gone
+    others: list  # anything else: posts and pages added, removed or changed besides their body
 
 
 def _edits(config: SiteConfig, snapshot: Snapshot, cache: BuildCache, recall: SourceRecall, rels: list[str],
-           gone: list[str]) -> tuple[list, list[Comment], list[Comment]] | None:
-    """The changed and added files' records, split into body edits and new or changed responses, and
-    the responses gone; None for anything else (a new post, a changed title, a file with problems...)."""
-    bodies_edited: list = []
-    responses: list[Comment] = []
+           gone: list[str]) -> Edits | None:
+    """What the changed, added and gone files are; None when one is no source at all or has problems
+    (a full build reports them in its order)."""
+    edits = Edits([], [], [], [])
     for kind in ("post", "page", "comment"):
         some = [rel for rel in rels if source_kind(config, config.root / rel) == kind]
         for rel, (record, problems) in zip(some, load_sources(config, kind, [config.root / r for r in some], some, recall=recall)):
             before = cache.lookup(snapshot.records[rel]) if rel in snapshot.records else None
             if before is not None and only_bodies_differ(before, (record, problems)):
-                bodies_edited.append(record)
-            elif kind == "comment" and record is not None and not problems and (before is None or not before[1]):
-                responses.append(record)
-            else:
+                edits.bodies.append(record)
+            elif record is None or problems or (before is not None and before[1]):
                 return None
-    if len(bodies_edited) + len(responses) < len(rels):  # a file that is no source at all
+            else:
+                (edits.responses if kind == "comment" else edits.others).append(record)
+    if len(edits.bodies) + len(edits.responses) + len(edits.others) < len(rels):  # a file that is no source
         return None
-    removed = []
     for rel in gone:
         before = cache.lookup(snapshot.records[rel])
-        if before is None or not isinstance(before[0], Comment) or before[1]:
+        if before is None or before[1]:
             return None
-        removed.append(before[0])
-    return bodies_edited, responses, removed
+        (edits.removed if isinstance(before[0], Comment) else edits.others).append(before[0])
+    return edits
+
+
+def _assembled_again(snapshot: Snapshot, config: SiteConfig, now: datetime, made: list, gone: set[str]
+                     ) -> tuple[Site, tuple, dict[str, int]]:
+    """The site assembled from the snapshot's records with the new ones in place (their bodies are not
+    needed), the records it leaves out, and the posts by slug; raise SiteError as assemble_site does."""
+    by_source = {record.source: record for record in snapshot.all_records() if record.source not in gone}
+    by_source.update((record.source, record) for record in made)
+    kinds = {Post: [], Page: [], Comment: []}
+    for source in sorted(by_source, key=lambda source: source.split("/")):
+        kinds[type(by_source[source])].append(by_source[source])
+    content = Content(tuple(kinds[Post]), tuple(kinds[Page]), tuple(kinds[Comment]), snapshot.site.static_files)
+    site = assemble_site(config, content, now, include_drafts=snapshot.site.drafts_shown)
+    return site, hidden_records(site, content), dict(Counter(post.slug for post in content.posts))
+
+
+def _rendered(snapshot: Snapshot, cache: BuildCache, version: str, made: list, gone: set[str], base_path: str,
+              fast: bool) -> Rendered:
+    """The snapshot's HTML by source, with the records made now rendered (or found in the cache)."""
+    posts = markdown_keys(cache, version, "post", [r for r in made if not isinstance(r, Comment)], 1, base_path, fast)
+    comments = markdown_keys(cache, version, "comment", [r for r in made if isinstance(r, Comment)], 1, base_path, fast)
+    return Rendered(StoredValues(cache, {s: k for s, k in snapshot.bodies.items() if s not in gone} | posts),
+                    StoredValues(cache, {s: k for s, k in snapshot.comments.items() if s not in gone} | comments), version)
+
+
+def hidden_records(site: Site, content: Content) -> tuple:
+    """The records a site leaves out (drafts, scheduled posts), which a snapshot keeps for the next assembly."""
+    shown = {id(entry.post) for entry in site.entries} | {id(page.page) for page in site.pages}
+    shown |= {id(comment) for entry in site.entries for comment in entry.comments}
+    return tuple(record for record in (*content.posts, *content.pages, *content.comments) if id(record) not in shown)
 
 
 def _with_new_responses(snapshot: Snapshot, responses: list[Comment], removed: list[Comment]

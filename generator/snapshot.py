@@ -29,6 +29,7 @@ class Snapshot:
     site: Site
     depends: dict[str, tuple[str, ...]]  # source -> the output files whose inputs hold its record
     slugs: dict[str, int]  # post slug -> how many posts (drafts and scheduled ones too) have it
+    hidden: tuple  # the records the site leaves out (drafts, scheduled posts, comments on them)
     records: dict[str, str]  # every loaded source -> its record's key (generator.cache.SourceRecall)
     bodies: dict[str, str]  # post or page source -> the key of its rendered body
     comments: dict[str, str]  # comment source -> the key of its rendered HTML
@@ -38,13 +39,15 @@ class Snapshot:
         """The output files whose inputs hold any of `sources`: all a body edit to them can change."""
         return frozenset(rel for source in sources for rel in self.depends.get(source, ()))
 
-    def records_in_site(self) -> Iterable[Post | Page | Comment]:
-        """Every record object the snapshot's Site holds (the fingerprints name each by its key)."""
+    def all_records(self) -> Iterable[Post | Page | Comment]:
+        """Every record the last build loaded: those its Site holds (the fingerprints name each by its key)
+        and those it leaves out."""
         for entry in self.site.entries:
             yield entry.post
             yield from entry.comments
         for page in self.site.pages:
             yield page.page
+        yield from self.hidden
 
 
 def depends_by_source(depends_by_output: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:

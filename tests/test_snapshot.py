@@ -78,25 +78,61 @@ def test_a_draft_body_edit_changes_no_file(blog: SiteFolder, monkeypatch):
     assert blog.build(cache=cache, drafts=True, output=blog.root / "preview").written.changed > 0
 
 
-@pytest.mark.parametrize("edit", ["title", "tags", "date", "new post", "deleted post", "static file", "settings"])
-def test_anything_more_than_a_body_means_a_full_build_and_the_right_output(blog: SiteFolder, edit: str):
+@pytest.mark.parametrize("edit", ["title", "tags", "date", "draft", "new post", "new page", "deleted post", "new tag"])
+def test_other_edits_to_posts_and_pages_assemble_the_site_again_from_the_snapshot(blog: SiteFolder, monkeypatch, edit: str):
     cache = BuildCache(blog.root)
     blog.build(cache=cache)
+    taking_up_the_snapshot(monkeypatch)
     policy = {"category": "Policy", "tags": "[rules]", "date": "2026-01-10 10:00"}
+    body = "First words on policy.\n\nMore policy."
     if edit == "title":
-        blog.post("2026-01-10-policy", "First words on policy.\n\nMore policy.", **policy, title="Renamed")
+        blog.post("2026-01-10-policy", body, **policy, title="Renamed")
     elif edit == "tags":
-        blog.post("2026-01-10-policy", "First words on policy.\n\nMore policy.", **{**policy, "tags": "[rules, trains]"})
+        blog.post("2026-01-10-policy", body, **{**policy, "tags": "[rules, trains]"})
     elif edit == "date":
-        blog.post("2026-01-10-policy", "First words on policy.\n\nMore policy.", **{**policy, "date": "2026-01-13 10:00"})
+        blog.post("2026-01-10-policy", body, **{**policy, "date": "2026-01-13 10:00"})
+    elif edit == "draft":
+        blog.post("2026-01-12-draft", "Not yet.", date="2026-01-12 10:00")
     elif edit == "new post":
         blog.post("2026-01-14-newer", "Newest.", category="Policy")
+    elif edit == "new page":
+        blog.file("content/pages/about.md", "---\ntitle: About\n---\nAbout me.\n")
     elif edit == "deleted post":
         (blog.root / "content/posts/2026-01-11-travel.md").unlink()
-    elif edit == "static file":
-        blog.file("content/static/robots-note.txt", "hello")
+        (blog.root / "content/comments/policy/c1.md").unlink()
     else:
+        blog.post("2026-01-14-newer", "Newest.", category="Policy", tags="[brand-new]")
+    result = blog.build(cache=cache)
+    assert "rendering Markdown" not in [name for name, _ in result.stages]
+    monkeypatch.undo()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
+def test_an_assembly_that_fails_is_reported_as_a_full_build_reports_it(blog: SiteFolder):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    before = blog.files()
+    blog.post("2026-01-10-clash", "Clash.", slug="policy", date="2026-01-10 12:00")
+    with pytest.raises(SiteError, match="is also used by"):
+        blog.build(cache=cache)
+    assert blog.files() == before
+
+
+@pytest.mark.parametrize("edit", ["static file", "settings", "template", "a problem"])
+def test_anything_besides_posts_pages_and_responses_means_a_full_build(blog: SiteFolder, edit: str):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    if edit == "static file":
+        blog.file("content/static/robots-note.txt", "hello")
+    elif edit == "settings":
         (blog.root / "site.yaml").write_text((blog.root / "site.yaml").read_text() + "paginate: 1\n")
+    elif edit == "template":
+        blog.file("themes/mine/templates/_byline.html", "<p>byline</p>")
+        (blog.root / "site.yaml").write_text((blog.root / "site.yaml").read_text() + "theme: mine\n")
+        blog.build(cache=cache)
+        blog.file("themes/mine/templates/_byline.html", "<p>another byline</p>")
+    else:
+        blog.post("2026-01-14-newer", "Newest.", category="Policy", nonsense="1")
     result = blog.build(cache=cache)
     assert "rendering Markdown" in [name for name, _ in result.stages]
     assert blog.files() == clean_build(blog.root, blog.root / "clean")
