@@ -93,33 +93,15 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
         prepared = prepare_everything(config, config_warnings, now, drafts, cache, recall if remember else None, jobs, fast,
                                       clock.stage)
-    site, rendered = prepared.site, prepared.rendered
-    theme = load_theme(config)
+    site, theme = prepared.site, load_theme(config)
     environment = theme.environment()
     cache.compile_templates_once(environment)
     staging = Staging(out, prepared.existing)
-    memo, each, only = no_memo, compute_each, None
     fingerprints, depends = Fingerprints(prepared.record_keys), {}
-    if remember:
-        for obj, found, sources in prepared.known:
-            fingerprints.recalled(obj, found, sources)
-        memo = output_memo(cache, out, staging.existing, site, theme, environment, rendered.version, fingerprints, depends)
-        each = per_entry_memo(cache, fingerprints, digest(code_version(), rendered.version, fingerprint(config) or ""))
-    if prepared.only is not None:
-        only = prepared.only
-        staging.carry(rel for rel in staging.existing if rel not in only and rel != MARKER)
-        cache.remaking(out, only)
+    memo, each = memos(cache, out, staging, prepared, theme, environment, fingerprints, depends) if remember else (
+        no_memo, compute_each)
     clock.stage("writing pages and feeds")
-    try:
-        write_all(staging, site_files(site, rendered, theme, environment, deferred(memo), each, only), jobs)
-    except jinja2.TemplateError as exc:
-        staging.abort()
-        raise SiteError([template_problem(exc)]) from None
-    except BaseException:
-        staging.abort()
-        raise
-    clock.stage("moving files into place")
-    written = staging.commit()
+    written = write_site(staging, prepared, theme, environment, memo, each, jobs, clock)
     summary = BuildSummary(len(site.entries), len(site.pages), written.feeds, written.files, site.next_scheduled,
                            config.base_path)
     clock.stage("recording the build")
@@ -131,6 +113,40 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
                         keep_unused=prepared.taken_up is not None)
     stages = clock.stop()
     return BuildResult(site, written, prepared.warnings, clock.total, out, stages, summary)
+
+
+def memos(cache: BuildCache, out: Path, staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment,
+          fingerprints: Fingerprints, depends: dict[str, frozenset[str]]) -> tuple[Memo, Each]:
+    """The memos that let a build with a cache skip the files and values its inputs have not changed.
+
+    When the files that may differ are known (a snapshot taken up), the others are carried over as
+    they stand, unkeyed."""
+    for obj, found, sources in prepared.known:
+        fingerprints.recalled(obj, found, sources)
+    memo = output_memo(cache, out, staging.existing, prepared.site, theme, environment, prepared.rendered.version,
+                       fingerprints, depends)
+    salt = digest(code_version(), prepared.rendered.version, fingerprint(prepared.site.config) or "")
+    if prepared.only is not None:
+        staging.carry(rel for rel in staging.existing if rel not in prepared.only and rel != MARKER)
+        cache.remaking(out, prepared.only)
+    return memo, per_entry_memo(cache, fingerprints, salt)
+
+
+def write_site(staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment, memo: Memo, each: Each,
+               jobs: int, clock: Stopwatch) -> WriteReport:
+    """Stage every file to make (over `jobs` processes), then move them into place; on any failure the
+    output folder is left as it was."""
+    files = site_files(prepared.site, prepared.rendered, theme, environment, deferred(memo), each, prepared.only)
+    try:
+        write_all(staging, files, jobs)
+    except jinja2.TemplateError as exc:
+        staging.abort()
+        raise SiteError([template_problem(exc)]) from None
+    except BaseException:
+        staging.abort()
+        raise
+    clock.stage("moving files into place")
+    return staging.commit()
 
 
 def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[str, frozenset[str]]) -> Snapshot:

@@ -1,9 +1,11 @@
 """Sources in, the site as data and its Markdown HTML out: what pages and feeds are rendered from.
 
-Either every source is loaded (or recalled from the cache) and the site assembled, or, when the
-files changed since the last build differ from their last versions in their bodies alone, the last
-build's site is taken up as it is and only the edited bodies are read and rendered (see
-generator/snapshot.py for why that site is exactly the one assemble_site() would make).
+Either every source is loaded (or recalled from the cache) and the site assembled, or the last
+build's snapshot is taken up (generator/snapshot.py) and only the files changed since are read:
+- bodies edited, responses added, changed or removed: the last site stands, with the responses
+  swapped in, and the output files to make again are known;
+- anything else about posts and pages (a new post, a new title): the site is assembled again from
+  the snapshot's records, and every output file is keyed as in a full build.
 """
 
 from __future__ import annotations

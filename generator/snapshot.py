@@ -1,12 +1,16 @@
-"""What a build leaves for the next one, so a rebuild after edits to bodies alone skips the whole-site work.
+"""What a build leaves for the next one, so a rebuild after edits to posts and comments skips the whole-site work.
 
 assemble_site() never reads a body: archives, URLs, neighbours, statuses and threads follow from
 the records' other fields, and bodies reach pages and feeds only as the Markdown stage's HTML,
 looked up by source. So when every file changed since the last build differs from its last version
 in its body alone (same fields, same problems), the last build's Site is, field for field, the Site
 this build would assemble, and only the output files whose inputs held a changed source can differ.
-A Snapshot keeps that Site and, for each source, those files (`depends`, gathered by the
-fingerprints as each file is keyed), plus the cache keys that name every source's record and HTML.
+A post's responses decide its own entry alone, so changed responses swap that one entry in.
+
+A Snapshot keeps that Site, every record the build loaded (bodies left out), for each source the
+output files holding it (`depends`, gathered by the fingerprints as each file is keyed), and the
+cache keys that name every record, body and fingerprint. Other edits (a new post, a changed title)
+assemble the site again from these records, without reading the unchanged files.
 """
 
 from __future__ import annotations
