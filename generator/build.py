@@ -63,8 +63,8 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     `jobs` caps the processes parsing, rendering and writing (default: all cores); `fast_markdown` uses
     markdown-it-pyrs where it matches the reference (default: when installed); `progress` is told
     the name of each stage as it starts. `private_output` says nothing but these builds writes to the
-    output folder (serve's own preview folder): the last build's record of what it holds is then
-    trusted instead of walking its 37,000 files again.
+    output folder (serve's own preview folder, removed when it stops): the last build's record of
+    what it holds is then trusted instead of walking its 37,000 files again, and kept in memory only.
     """
     with collector_paused():
         return _build(root, now, output, drafts, cache, use_cache, jobs, fast_markdown, progress, private_output)
@@ -80,6 +80,8 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
     inputs = take_inputs(root, (default_theme_dir(),)) if remember else None
     config, config_warnings = load_config(root)
     out = output_folder(config, output)
+    if private_output:
+        cache.keep_in_memory(out)
     fast = fast_markdown_available() if fast_markdown is None else fast_markdown
     parameters = build_parameters(config, out, drafts, fast, code_version(), renderer_version(config.base_path, fast))
     previous = cache.manifest(out) if inputs is not None else None

@@ -16,7 +16,8 @@ from generator.config import SiteConfig
 from generator.content import Comment
 from generator.render import Memo, Rendered, no_memo
 from generator.site import (
-    ARCHIVE_FEED_NAMES, RSS_TYPE, Entry, FeedLink, Site, absolute, archive_feed_links, comment_feed_id, site_feed_links,
+    ARCHIVE_FEED_NAMES, RSS_TYPE, Entry, FeedLink, Site, absolute, archive_feed_links, comment_feed_id, feed_files,
+    site_feed_links,
 )
 
 URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster|cite|srcset)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
@@ -85,7 +86,6 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo,
     config = site.config
     limit = config.feeds.limit
     site_links = site_feed_links(config)
-    newest_post = max((e.updated for e in site.entries), default=EMPTY_FEED_DATE)
     made: dict[int, FeedItem] = {}
 
     def post_item(entry: Entry) -> FeedItem:
@@ -117,11 +117,12 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo,
             page = FeedPage(archive_feed_links(config, kind, archive.name, archive.url),
                             archive.description or f"{config.title}: {name.format(archive.name)}", archive.url)
             yield from post_feed(page, archive.entries)
-    everyone = FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post)
-    if wanted(everyone):  # before sorting every response on the site
+    if only is None or not only.isdisjoint(link.url for link in site_links[2:]):  # before sorting every response
+        newest_post = max((e.updated for e in site.entries), default=EMPTY_FEED_DATE)
+        everyone = FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post)
         yield from comment_feed(everyone, site.comments[:limit])
     for entry in site.entries:
-        if entry.has_comment_feed:
+        if entry.has_comment_feed and (only is None or not only.isdisjoint(feed_files(entry.comment_feeds_folder))):
             page = FeedPage(entry.comment_feeds, f"Responses to {entry.post.title}", entry.url, entry.post.date)
             yield from comment_feed(page, ((entry, c) for c in reversed(entry.comments)))
 

@@ -127,30 +127,31 @@ def recallable(snapshot: Snapshot, site: Site, edited: set[str], commented: set[
     named, before = snapshot.fingerprints, {entry.post.source: entry for entry in snapshot.site.entries}
     known: list[tuple[Any, str, frozenset[str]]] = []
     same: dict[str, frozenset[str]] = {}  # entry source -> its sources, for the entries known
+    others: set[str] = set()  # the URLs of the archives holding any other entry
     for entry in site.entries:
         source, old = entry.post.source, before.get(entry.post.source)
-        if old is None or source not in named or source in edited or entry.post.slug in commented:
-            continue
-        if old is entry or old.made_from() == entry.made_from():
+        if (old is not None and source in named and source not in edited and entry.post.slug not in commented
+                and (old is entry or old.made_from() == entry.made_from())):
             same[source] = frozenset([source, *(c.source for c in entry.comments)]) if with_sources else frozenset()
             known.append((entry, named[source], same[source]))
+        else:
+            others.update((entry.category.url, entry.author_link.url, entry.month.url, *(tag.url for tag in entry.tags)))
     archives_before = {archive.url: archive for listing in snapshot.site.archives.values() for archive in listing}
     for listing in site.archives.values():
         for archive in listing:
             old = archives_before.get(archive.url)
-            if old is None or archive.url not in named or not _same_archive(old, archive, same):
+            if old is None or archive.url not in named or archive.url in others or not _same_archive(old, archive):
                 continue
             sources = frozenset().union(*(same[e.post.source] for e in archive.entries)) if with_sources else frozenset()
             known.append((archive, named[archive.url], sources))
     return known
 
 
-def _same_archive(old: Archive, new: Archive, same: dict[str, frozenset[str]]) -> bool:
-    if old is new:
-        return all(e.post.source in same for e in new.entries)
-    return ((old.kind, old.key, old.name, old.description) == (new.kind, new.key, new.name, new.description)
-            and len(old.entries) == len(new.entries)
-            and all(a.post.source == b.post.source and b.post.source in same for a, b in zip(old.entries, new.entries)))
+def _same_archive(old: Archive, new: Archive) -> bool:
+    """Made of the same values, entries aside (all known the same, by the caller)?"""
+    return old is new or ((old.kind, old.key, old.name, old.description) == (new.kind, new.key, new.name, new.description)
+                          and len(old.entries) == len(new.entries)
+                          and all(a.post.source == b.post.source for a, b in zip(old.entries, new.entries)))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from itertools import islice
 from typing import Iterable, Iterator, Mapping
@@ -27,11 +28,17 @@ class RelatedPosts(Mapping[str, tuple[Link, ...]]):
     post pages asks for a few lists, not all 10,000."""
 
     def __init__(self, site: Site, limit: int = RELATED_LIMIT):
-        self.limit = limit
-        self.entries = {entry.post.source: entry for entry in site.entries}
-        self.heads = {archive.url: _newest_published(archive.entries, limit + 1)
-                      for kind in ("category", "tag") for archive in site.archives[kind]}
+        self.limit, self.site = limit, site
         self.found: dict[str, tuple[Link, ...]] = {}
+
+    @functools.cached_property
+    def entries(self) -> dict[str, Entry]:
+        return {entry.post.source: entry for entry in self.site.entries}
+
+    @functools.cached_property
+    def heads(self) -> dict[str, tuple[Candidate, ...]]:
+        return {archive.url: _newest_published(archive.entries, self.limit + 1)
+                for kind in ("category", "tag") for archive in self.site.archives[kind]}
 
     def __getitem__(self, source: str) -> tuple[Link, ...]:
         found = self.found.get(source)

@@ -20,7 +20,7 @@ from generator.metadata import listing_lastmods
 from generator.presentation import ThemeHelpers
 from generator.site import (
     ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, archive_heading, FeedLink, Link, PageEntry, Site, absolute,
-    archive_feed_links, href, output_path, paginate, site_feed_links,
+    archive_feed_links, href, output_path, page_urls, paginate, site_feed_links,
 )
 
 ARCHIVE_HEADINGS = {"category": "Posts in {}", "tag": "Posts tagged {}", "author": "Posts by {}",
@@ -178,6 +178,9 @@ class PageRenderer:
 
     def listing(self, entries: tuple[Entry, ...], url: str, heading: str,
                 archive: Archive | None) -> Iterator[tuple[str, bytes] | None]:
+        pages = page_urls(url, len(entries), self.site.config.paginate)
+        if self.only is not None and self.only.isdisjoint(map(output_path, pages)):
+            return
         feeds = archive_feed_links(self.site.config, archive.kind, archive.name, url) if archive else ()
         for listing in paginate(entries, url, self.site.config.paginate):
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"

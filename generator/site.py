@@ -52,7 +52,13 @@ class FeedLink:
 
 def feed_links(name: str, folder: str) -> tuple[FeedLink, FeedLink]:
     """Every feed is published twice in one folder: Atom as atom.xml, RSS 2.0 as feed.xml."""
-    return FeedLink(name, folder + "atom.xml", ATOM_TYPE), FeedLink(name, folder + "feed.xml", RSS_TYPE)
+    atom, rss = feed_files(folder)
+    return FeedLink(name, atom, ATOM_TYPE), FeedLink(name, rss, RSS_TYPE)
+
+
+def feed_files(folder: str) -> tuple[str, str]:
+    """The two files of the feed in `folder` (see feed_links)."""
+    return folder + "atom.xml", folder + "feed.xml"
 
 
 def site_feed_links(config: SiteConfig) -> tuple[FeedLink, ...]:
@@ -108,7 +114,11 @@ class Entry:
     @property
     def comment_feeds(self) -> tuple[FeedLink, ...]:
         """This post's comment feeds, beside its page; none when it has no comments and takes none."""
-        return feed_links(f"Comments on {self.post.title}", self.url + "comments/") if self.has_comment_feed else ()
+        return feed_links(f"Comments on {self.post.title}", self.comment_feeds_folder) if self.has_comment_feed else ()
+
+    @property
+    def comment_feeds_folder(self) -> str:
+        return self.url + "comments/"
 
     def made_from(self) -> tuple:
         """What assemble_site() made this entry from, besides the settings: its post and responses, its
@@ -169,12 +179,17 @@ class ListingPage:
 def paginate(entries: tuple[Entry, ...], first_url: str, per_page: int) -> list[ListingPage]:
     """Split a listing into pages: the first at `first_url`, the rest at `first_url/page/N/`."""
     chunks = [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [()]
-    urls = [first_url] + [f"{first_url}page/{n}/" for n in range(2, len(chunks) + 1)]
+    urls = page_urls(first_url, len(entries), per_page)
     return [
         ListingPage(n + 1, len(chunks), urls[n], chunk, urls[n - 1] if n > 0 else None,
                     urls[n + 1] if n + 1 < len(chunks) else None)
         for n, chunk in enumerate(chunks)
     ]
+
+
+def page_urls(first_url: str, count: int, per_page: int) -> list[str]:
+    """The URLs of the pages paginate() makes of `count` entries."""
+    return [first_url] + [f"{first_url}page/{n}/" for n in range(2, -(-count // per_page) + 1)]
 
 
 @dataclass(frozen=True)
