@@ -20,7 +20,7 @@ from generator.localise import LocalDates
 from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, take_inputs
 from generator.markdown import pygments_css, renderer_version
 from generator.metadata import humans_txt
-from generator.output import MARKER, Pending, Staging, Unchanged, WriteReport
+from generator.output import MARKER, Pending, Staging, Unchanged, WriteReport, output_stats_later
 from generator.parallel import write_all
 from generator.prepare import Prepared, prepare_everything, render_markdown, take_up_snapshot
 from generator.profile import Stopwatch
@@ -89,16 +89,20 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         return reported_again(previous, inputs, out, cache, clock)
     clock.stage("reading content")
     jobs = jobs or os.cpu_count() or 1
-    prepared = (take_up_snapshot(cache.snapshot(out), previous, inputs, config, out, now, cache, fast, private_output)
-                if previous is not None and inputs is not None and previous.parameters == parameters else None)
-    if prepared is None:
-        recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
-        prepared = prepare_everything(config, config_warnings, now, drafts, cache, recall if remember else None, jobs, fast,
-                                      clock.stage)
-    site, theme = prepared.site, load_theme(config)
+    in_output = (lambda: previous.outputs) if private_output and previous is not None else output_stats_later(out)
+    try:
+        prepared = (take_up_snapshot(cache, previous, inputs, config, out, now, fast, in_output)
+                    if previous is not None and inputs is not None and previous.parameters == parameters else None)
+        if prepared is None:
+            recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
+            prepared = prepare_everything(config, config_warnings, now, drafts, cache, recall if remember else None, jobs,
+                                          fast, clock.stage)
+        site, theme = prepared.site, load_theme(config)
+    finally:
+        existing = in_output()  # waits for the walk even when the input was wrong, so no process is left behind
     environment = theme.environment()
     cache.compile_templates_once(environment)
-    staging = Staging(out, prepared.existing)
+    staging = Staging(out, existing)
     fingerprints, depends = Fingerprints(prepared.record_keys), {}
     memo, each = memos(cache, out, staging, prepared, theme, environment, fingerprints, depends) if remember else (
         no_memo, compute_each)

@@ -24,7 +24,7 @@ from generator.content import Comment, Content, Page, Post, load_all_now, load_c
 from generator.errors import Problem, SiteError
 from generator.manifest import Inputs, Manifest
 from generator.markdown import render_many, renderer_version
-from generator.output import Stat, output_stats
+from generator.output import Stat
 from generator.parallel import map_forked
 from generator.render import Rendered
 from generator.site import Archive, Site, assemble_site, site_feed_links, with_responses
@@ -47,7 +47,6 @@ class Prepared:
     taken_up: Snapshot | None = None  # the snapshot this site was made from, if it was
     known: list[tuple[Any, str, frozenset[str]]] = dataclasses.field(default_factory=list)  # see recallable()
     only: frozenset[str] | None = None  # the only output files that may differ, when that is known
-    existing: dict[str, Stat] | None = None  # with `taken_up`: the output folder's files, as found
 
 
 def prepare_everything(config: SiteConfig, config_warnings: list[Problem], now: datetime, drafts: bool, cache: BuildCache,
@@ -68,23 +67,22 @@ def prepare_everything(config: SiteConfig, config_warnings: list[Problem], now: 
                     dict(Counter(post.slug for post in content.posts)), hidden_records(site, content))
 
 
-def take_up_snapshot(snapshot: Snapshot | None, previous: Manifest, inputs: Inputs, config: SiteConfig, out: Path,
-                     now: datetime, cache: BuildCache, fast: bool, private_output: bool = False) -> Prepared | None:
-    """The last build's site with the edits to posts, pages and responses since, or None when a full build
-    must decide: other files changed (settings, theme, static files), a changed file has problems, the
-    output folder is not as the last build left it (`private_output`: nothing else writes there, so it
-    is), or `now` is outside the span that build holds for (a scheduled post due, comments closing).
+def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, config: SiteConfig, out: Path,
+                     now: datetime, fast: bool, in_output: Callable[[], dict[str, Stat]]) -> Prepared | None:
+    """The last build's site (the snapshot the cache has for `out`) with the edits to posts, pages and
+    responses since, or None when a full build must decide: other files changed (settings, theme,
+    static files), a changed file has problems, the output folder (`in_output()`: what it holds now) is
+    not as the last build left it, or `now` is outside the span that build holds for (a scheduled post
+    due, comments closing).
 
     Edited bodies and changed responses leave the rest of the site as it was, and the files to make
     again are known (see generator/snapshot.py); any other edit assembles the site again from the
     snapshot's records, and every file is keyed as in a full build."""
-    if snapshot is None or not previous.holds_at(now):
+    if not previous.holds_at(now):
         return None
     changed, added, gone = previous.changes(inputs, config.root)
-    if not (changed or added or gone) or any(rel not in snapshot.records for rel in changed + gone):
-        return None
-    existing = previous.outputs if private_output else output_stats(out)
-    if existing != previous.outputs:
+    snapshot = cache.snapshot(out) if changed or added or gone else None
+    if snapshot is None or any(rel not in snapshot.records for rel in changed + gone) or in_output() != previous.outputs:
         return None
     recall = SourceRecall(cache, config)
     edits = _edits(config, snapshot, cache, recall, changed + added, gone)
@@ -116,7 +114,7 @@ def take_up_snapshot(snapshot: Snapshot | None, previous: Manifest, inputs: Inpu
     known = recallable(snapshot, site, {r.source for r in edited}, {r.post_slug for r in edited if isinstance(r, Comment)},
                        with_sources=only is None)
     return Prepared(site, rendered, previous.warnings, record_keys, records, versions, previous.built_for, slugs, hidden,
-                    taken_up, known, only, existing)
+                    taken_up, known, only)
 
 
 def recallable(snapshot: Snapshot, site: Site, edited: set[str], commented: set[str],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
+import generator.build
 import generator.prepare
 from generator.cache import BuildCache
 from generator.errors import SiteError
@@ -230,7 +231,7 @@ def test_a_private_output_folder_is_taken_as_the_last_build_left_it(blog: SiteFo
     """serve's own preview folder: nothing else writes there, so it is not walked again."""
     cache = BuildCache(blog.root)
     blog.build(cache=cache, private_output=True)
-    monkeypatch.setattr(generator.prepare, "output_stats", lambda out: pytest.fail("the private folder was walked"))
+    monkeypatch.setattr(generator.build, "output_stats_later", lambda out: pytest.fail("the private folder was walked"))
     blog.post("2026-01-10-policy", "Edited in the preview.", category="Policy", tags="[rules]", date="2026-01-10 10:00")
     result = blog.build(cache=cache, private_output=True)
     assert "rendering Markdown" not in [name for name, _ in result.stages]
