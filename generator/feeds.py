@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
-from feedgen.feed import FeedGenerator
 
 from generator import __version__
 from generator.config import SiteConfig
@@ -19,6 +18,9 @@ from generator.site import (
     ARCHIVE_FEED_NAMES, RSS_TYPE, Entry, FeedLink, Site, absolute, archive_feed_links, comment_feed_id, feed_files,
     site_feed_links,
 )
+
+if TYPE_CHECKING:  # feedgen (with lxml and urllib) is imported by the first feed made: most rebuilds make none
+    from feedgen.feed import FeedGenerator
 
 URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster|cite|srcset)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -186,6 +188,8 @@ def _serialise(feed: FeedGenerator, config: SiteConfig, page: FeedPage, link: Fe
 
 def _generator(config: SiteConfig, page: FeedPage, items: list[FeedItem], newest: datetime) -> FeedGenerator:
     """Everything both formats share; _serialise adds the id and links of each file."""
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.load_extension("dc", atom=False, rss=True)
     feed.subtitle(page.subtitle)

@@ -106,6 +106,7 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
             site, hidden, slugs = _assembled_again(snapshot, config, now, [r for r, _ in made.values()], set(gone))
         except SiteError:
             return None
+        cache.snapshots.pop(str(out), None)  # its site is replaced: no need to hold both while pages are made
     rendered = _rendered(snapshot, cache, renderer_version(config.base_path, fast), [r for r, _ in made.values()], set(gone),
                          config.base_path, fast)
     taken_up = dataclasses.replace(snapshot, site=site, depends=depends, hidden=hidden, slugs=slugs)

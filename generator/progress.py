@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:  # rich is imported only for a terminal: a piped build (a script, CI) never needs it
+    from rich.console import Console
 
 DELAY_SECONDS = 1.0
 
@@ -14,7 +17,11 @@ class BuildProgress:
     """Context manager: after DELAY_SECONDS, a spinner with the current stage, erased when done."""
 
     def __init__(self, console: Console | None = None):
-        self.console = console or Console(stderr=True)
+        if console is None and sys.stderr.isatty():
+            from rich.console import Console
+
+            console = Console(stderr=True)
+        self.console = console
         self.stage = "reading settings"
         self.status = None
         self.lock = threading.Lock()
@@ -22,7 +29,7 @@ class BuildProgress:
         self.timer.daemon = True
 
     def __enter__(self) -> "BuildProgress":
-        if self.console.is_terminal:
+        if self.console is not None and self.console.is_terminal:
             self.timer.start()
         return self
 
