@@ -350,6 +350,10 @@ class BuildCache:
         self.snapshots[str(out)] = found
         return found
 
+    def drop_snapshot(self, out: Path) -> None:
+        """Forget the snapshot held in memory for `out` (the one saved stays until a build replaces it)."""
+        self.snapshots.pop(str(out), None)
+
     def committed(self, out: Path, written: Iterable[str], on_disk: dict[str, Stat], manifest: Manifest | None = None,
                   snapshot: Snapshot | None = None, keep_unused: bool = False) -> None:
         """Record the files of a successful build as they now are on disk (`on_disk`: their stats), then save everything.

@@ -80,8 +80,8 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
     snapshot's records, and every file is keyed as in a full build."""
     if not previous.holds_at(now):
         return None
-    changed, added, gone = previous.changes(inputs, config.root)
-    snapshot = cache.snapshot(out) if changed or added or gone else None
+    changed, added, gone = previous.changes(inputs, config.root)  # none at all: files touched, not changed
+    snapshot = cache.snapshot(out)
     if snapshot is None or any(rel not in snapshot.records for rel in changed + gone) or in_output() != previous.outputs:
         return None
     recall = SourceRecall(cache, config)
@@ -106,7 +106,7 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
             site, hidden, slugs = _assembled_again(snapshot, config, now, [r for r, _ in made.values()], set(gone))
         except SiteError:
             return None
-        cache.snapshots.pop(str(out), None)  # its site is replaced: no need to hold both while pages are made
+        cache.drop_snapshot(out)  # its site is replaced: no need to hold both while pages are made
     rendered = _rendered(snapshot, cache, renderer_version(config.base_path, fast), [r for r, _ in made.values()], set(gone),
                          config.base_path, fast)
     taken_up = dataclasses.replace(snapshot, site=site, depends=depends, hidden=hidden, slugs=slugs)

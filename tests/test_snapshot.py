@@ -3,6 +3,8 @@ renders only the files that show them, and writes exactly what a clean build wri
 
 from __future__ import annotations
 
+import os
+
 import jinja2
 import pytest
 
@@ -10,6 +12,7 @@ import generator.build
 import generator.prepare
 from generator.cache import BuildCache
 from generator.errors import SiteError
+from generator.output import output_stats, output_stats_later
 from tests.conftest import NOW, SiteFolder
 from tests.test_incremental import clean_build
 
@@ -246,3 +249,24 @@ def test_a_build_with_other_parameters_never_takes_up_the_snapshot(blog: SiteFol
     result = blog.build(cache=cache, drafts=True)
     assert "rendering Markdown" in [name for name, _ in result.stages]
     assert blog.html("2026/01/12/draft/").select_one("article") is not None
+
+
+def test_files_touched_but_not_changed_rewrite_nothing_and_read_nothing_else(blog: SiteFolder, monkeypatch):
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    mtimes = {p: p.stat().st_mtime_ns for p in blog.out.rglob("*") if p.is_file()}
+    taking_up_the_snapshot(monkeypatch)
+    for path in (blog.root / "content").rglob("*.md"):
+        path.write_bytes(path.read_bytes())
+    result = blog.build(cache=cache)
+    assert result.written.changed == 0 and result.site is not None
+    assert {p: p.stat().st_mtime_ns for p in blog.out.rglob("*") if p.is_file()} == mtimes
+    assert blog.build(cache=cache).site is None, "the new stats were recorded: the next build stops at the manifest"
+
+
+def test_the_output_folder_is_walked_by_another_process_with_the_same_result(blog: SiteFolder):
+    blog.build()
+    later = output_stats_later(blog.out)
+    assert later() == output_stats(blog.out) == later()
+    with pytest.raises(ChildProcessError):  # the walking process was waited for: none is left
+        os.waitpid(-1, os.WNOHANG)
