@@ -16,8 +16,9 @@ def plain_text(html: str) -> str:
 
 
 def word_count(html: str) -> int:
-    """Words a reader sees: the text between tags, split at white space."""
-    return len(plain_text(html).split())
+    """Words a reader sees: the text between tags, split at white space (plain_text's words, without
+    joining them into one line first)."""
+    return len(unescape(TAG.sub(" ", html)).split())
 
 
 def reading_minutes(words: int) -> int:
