@@ -9,7 +9,6 @@ from html import escape
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
-
 from generator import __version__
 from generator.config import SiteConfig
 from generator.content import Comment
