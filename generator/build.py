@@ -116,7 +116,7 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         manifest = None if inputs is None else Manifest(parameters, inputs, on_disk, prepared.built_for, site.changes_at,
                                                         summary, prepared.warnings, prepared.versions)
         cache.committed(out, staging.written, on_disk, manifest, snapshot_of(prepared, fingerprints, depends),
-                        keep_unused=prepared.taken_up is not None)
+                        keep_unused=prepared.taken_up is not None or private_output)
     stages = clock.stop()
     return BuildResult(site, written, prepared.warnings, clock.total, out, stages, summary)
 

@@ -360,7 +360,8 @@ class BuildCache:
 
         `manifest` and `snapshot` (None: forget any earlier one for `out`) are saved in the same
         transaction. The stored values this build did not use are forgotten, unless `keep_unused`: a
-        build that took up its snapshot used a few values, and every other one is still good."""
+        build that took up its snapshot used a few values, and every other one is still good; a
+        preview's build (`serve`) must not drop what the next `deskpress build` will need."""
         folder = str(out)
         if self._remade is None:
             before = self._stamps_of(folder)

@@ -4,16 +4,17 @@ renders only the files that show them, and writes exactly what a clean build wri
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import jinja2
 import pytest
 
 import generator.build
 import generator.prepare
-from generator.cache import BuildCache
+from generator.cache import CACHE_DIR, BuildCache
 from generator.errors import SiteError
 from generator.output import output_stats, output_stats_later
-from tests.conftest import NOW, SiteFolder
+from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 from tests.test_incremental import clean_build
 
 COMMENT = "---\nauthor: Reader\ndate: 2026-01-20 09:00\n---\n{}\n"
@@ -270,3 +271,18 @@ def test_the_output_folder_is_walked_by_another_process_with_the_same_result(blo
     assert later() == output_stats(blog.out) == later()
     with pytest.raises(ChildProcessError):  # the walking process was waited for: none is left
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_preview_build_keeps_the_values_the_next_build_will_need(blog: SiteFolder):
+    """serve's builds (into a folder of their own, maybe for another moment) never drop stored values."""
+    blog.config(BASIC_CONFIG + "comments:\n  close_after_days: 200\n")  # closed a year on: every entry changes
+    blog.build()
+    database = blog.root / CACHE_DIR / "cache.sqlite"
+
+    def stored() -> set[str]:
+        with sqlite3.connect(database) as db:
+            return {key for (key,) in db.execute("SELECT key FROM memo")}
+
+    before = stored()
+    blog.build(NOW.replace(year=2027), output=blog.root / "preview", private_output=True)
+    assert before <= stored()
