@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from typing import Callable, Iterator
 import jinja2
 
 from generator.cache import (BuildCache, Fingerprints, SourceRecall, code_version, collector_paused, digest, fingerprint,
-                             output_memo, per_entry_memo)
+                             output_memo, per_entry_memo, templates_reading)
 from generator.config import SiteConfig, load_config
 from generator.errors import Problem, SiteError, error
 from generator.fast_markdown import available as fast_markdown_available
@@ -102,6 +103,8 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         existing = in_output()  # waits for the walk even when the input was wrong, so no process is left behind
     environment = theme.environment()
     cache.compile_templates_once(environment)
+    if prepared.assembled and prepared.only is not None and templates_reading(cache, theme, environment)[1]:
+        prepared = dataclasses.replace(prepared, only=None)  # any page may show any post's related posts
     staging = Staging(out, existing)
     fingerprints, depends = Fingerprints(prepared.record_keys), {}
     memo, each = memos(cache, out, staging, prepared, theme, environment, fingerprints, depends) if remember else (
@@ -158,7 +161,15 @@ def write_site(staging: Staging, prepared: Prepared, theme: Theme, environment: 
 def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[str, frozenset[str]]) -> Snapshot:
     """What this build leaves for the next. A snapshot taken up keeps its site and the files each source is
     held by; of its fingerprints, only those known unchanged or worked out again are right to keep."""
-    held = prepared.taken_up.depends if prepared.only is not None else depends_by_source(depends)
+    if prepared.only is None:
+        held = depends_by_source(depends)
+    elif prepared.assembled:  # the files made again hold what they hold now; the others as before
+        held = {source: kept for source, rels in prepared.taken_up.depends.items()
+                if (kept := tuple(rel for rel in rels if rel not in prepared.only))}
+        for source, rels in depends_by_source(depends).items():
+            held[source] = held.get(source, ()) + rels
+    else:
+        held = prepared.taken_up.depends
     return Snapshot(prepared.site, held, prepared.slugs, prepared.hidden, prepared.records, dict(prepared.rendered.bodies.keys),
                     dict(prepared.rendered.comments.keys), fingerprints.named())
 

@@ -534,8 +534,7 @@ def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Si
     Each file keyed is entered in `depends` with the sources its inputs hold (see generator/snapshot.py).
     The template globals are read at the first call, once the page renderer has set them."""
     themed = theme_version(theme.folders)
-    whole_site, other_posts = cache.value(digest("templates reading other posts", code_version(), themed), lambda: (
-        templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts)))
+    whole_site, other_posts = templates_reading(cache, theme, environment)
 
     @functools.cache
     def shared() -> str | None:
@@ -567,6 +566,12 @@ def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Si
         return cache.output(out, on_disk, rel, key, produce)
 
     return memo
+
+
+def templates_reading(cache: BuildCache, theme: Theme, environment: jinja2.Environment) -> tuple[frozenset[str], frozenset[str]]:
+    """The templates reading the whole site, and those calling helpers that read other posts (see templates_where)."""
+    return cache.value(digest("templates reading other posts", code_version(), theme_version(theme.folders)), lambda: (
+        templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts)))
 
 
 @functools.cache

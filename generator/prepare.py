@@ -27,7 +27,12 @@ from generator.markdown import render_many, renderer_version
 from generator.output import Stat
 from generator.parallel import map_forked
 from generator.render import Rendered
-from generator.site import Archive, Site, assemble_site, site_feed_links, with_responses
+from generator.related import RelatedPosts
+from generator.search import INDEX_PATH
+from generator.site import (
+    ARCHIVE_FEED_NAMES, ARCHIVE_INDEX, Archive, Site, assemble_site, feed_files, output_path, page_urls, site_feed_links,
+    with_responses,
+)
 from generator.snapshot import Snapshot, only_bodies_differ
 
 
@@ -47,6 +52,7 @@ class Prepared:
     taken_up: Snapshot | None = None  # the snapshot this site was made from, if it was
     known: list[tuple[Any, str, frozenset[str]]] = dataclasses.field(default_factory=list)  # see recallable()
     only: frozenset[str] | None = None  # the only output files that may differ, when that is known
+    assembled: bool = False  # with `taken_up`: the site was assembled again (not the snapshot's own)
 
 
 def prepare_everything(config: SiteConfig, config_warnings: list[Problem], now: datetime, drafts: bool, cache: BuildCache,
@@ -100,12 +106,13 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
     records = {source: key for source, key in snapshot.records.items() if source not in gone} | {
         source: key for source, (_, key) in made.items()}
     versions = {source: version for source, version in (previous.sources | recall.versions).items() if source not in gone}
-    hidden, slugs = snapshot.hidden, snapshot.slugs
-    if only is None:
+    hidden, slugs, assembled = snapshot.hidden, snapshot.slugs, only is None
+    if assembled:
         try:
             site, hidden, slugs = _assembled_again(snapshot, config, now, [r for r, _ in made.values()], set(gone))
         except SiteError:
             return None
+        only = files_a_new_assembly_may_change(snapshot, site, edits)
         cache.drop_snapshot(out)  # its site is replaced: no need to hold both while pages are made
     rendered = _rendered(snapshot, cache, renderer_version(config.base_path, fast), [r for r, _ in made.values()], set(gone),
                          config.base_path, fast)
@@ -113,9 +120,57 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
     record_keys = {id(record): (record, records[record.source]) for record in taken_up.all_records()}
     edited = [r for r, _ in made.values()] + edits.removed
     known = recallable(snapshot, site, {r.source for r in edited}, {r.post_slug for r in edited if isinstance(r, Comment)},
-                       with_sources=only is None)
+                       with_sources=assembled)
     return Prepared(site, rendered, previous.warnings, record_keys, records, versions, previous.built_for, slugs, hidden,
-                    taken_up, known, only)
+                    taken_up, known, only, assembled)
+
+
+def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits) -> frozenset[str] | None:
+    """Every output file that may differ between the snapshot's site and `site`, assembled again after
+    edits to posts: None when that cannot be told from the two sites (a page edited: every page shows
+    the navigation; a post with old addresses: the redirects follow them).
+
+    A file differs only if it holds an entry made from other values (its post, its responses, its
+    status or its neighbours' links; those files are in the snapshot's `depends`), belongs to an archive
+    whose posts, order or name changed (all its pages and feeds), is a changed post's page or comment
+    feed, a post page whose related list changed, or lists every post (the home pages and feeds, the
+    responses feed, the archive indexes, the sitemap and the search index). Files of the old site that
+    the new one no longer makes are among them, so they are removed rather than carried over."""
+    if any(not isinstance(record, (Post, Comment)) for record in edits.others):
+        return None
+    old, per_page = snapshot.site, site.config.paginate
+    before = {entry.post.source: entry for entry in old.entries}
+    after = {entry.post.source: entry for entry in site.entries}
+    changed = [source for source in before.keys() | after.keys() if source not in before or source not in after
+               or before[source].made_from() != after[source].made_from()]
+    files: set[str] = set()
+    for source in changed:
+        files.update(snapshot.depends.get(source, ()))
+        for entry in (before.get(source), after.get(source)):
+            if entry is not None:
+                if entry.post.aliases:
+                    return None
+                files.add(output_path(entry.url))
+                files.update(feed_files(entry.comment_feeds_folder))
+    archives_before = {a.url: a for listing in old.archives.values() for a in listing}
+    archives_after = {a.url: a for listing in site.archives.values() for a in listing}
+    for url in archives_before.keys() | archives_after.keys():
+        versions = [a for a in (archives_before.get(url), archives_after.get(url)) if a is not None]
+        if len(versions) == 2 and _same_archive(*versions):  # its pages holding a changed entry are in `depends`
+            continue
+        for archive in versions:
+            files.update(map(output_path, page_urls(url, len(archive.entries), per_page)))
+            files.update(feed_files(url) if archive.kind in ARCHIVE_FEED_NAMES else ())
+            files.add(output_path(ARCHIVE_INDEX[archive.kind]))
+    if changed:
+        for listing in (old.entries, site.entries):
+            files.update(map(output_path, page_urls("", len(listing), per_page)))
+        files.update(link.url for link in site_feed_links(site.config))
+        files.update(output_path(index) for index in ARCHIVE_INDEX.values())
+    related_before, related_after = RelatedPosts(old), RelatedPosts(site)
+    files.update(output_path(entry.url) for source, entry in after.items()
+                 if source in before and related_before[source] != related_after[source])
+    return frozenset(files | {"sitemap.xml", INDEX_PATH})
 
 
 def recallable(snapshot: Snapshot, site: Site, edited: set[str], commented: set[str],

@@ -113,6 +113,33 @@ def test_other_edits_to_posts_and_pages_assemble_the_site_again_from_the_snapsho
     assert blog.files() == clean_build(blog.root, blog.root / "clean")
 
 
+@pytest.mark.parametrize("edit", ["new post", "deleted post", "new title"])
+def test_a_new_assembly_makes_only_the_files_it_may_change(site: SiteFolder, monkeypatch, edit: str):
+    for day in range(1, 11):
+        site.post(f"2026-01-{day:02d}-p{day:02d}", f"Post {day}.", category=f"C{day}", tags=f"[t{day}]",
+                  date=f"2026-01-{day:02d} 10:00")
+    cache = BuildCache(site.root)
+    site.build(cache=cache)
+    rendered = taking_up_the_snapshot(monkeypatch)
+    keyed: list[str] = []
+    real_output = BuildCache.output
+    monkeypatch.setattr(BuildCache, "output", lambda self, out, on_disk, rel, *rest: keyed.append(rel) or
+                        real_output(self, out, on_disk, rel, *rest))
+    if edit == "new post":  # between p05 and p06, in p02's category
+        site.post("2026-01-05-between", "Between.", category="C2", date="2026-01-05 12:00")
+    elif edit == "deleted post":
+        (site.root / "content/posts/2026-01-05-p05.md").unlink()
+    else:
+        site.post("2026-01-05-p05", "Post 5.", category="C5", tags="[t5]", date="2026-01-05 10:00", title="Renamed")
+    site.build(cache=cache)
+    neighbours = ["2026/01/05/p05/" if edit == "new post" else "2026/01/04/p04/", "2026/01/06/p06/"]
+    assert all(url in rendered for url in neighbours), "the posts linking to it are made again"
+    assert "2026/01/08/p08/" not in rendered and "category/c9/" not in rendered, "posts and archives it does not touch are not"
+    assert len(keyed) < len(site.files()) / 2, "the files it cannot change are not even keyed"
+    monkeypatch.undo()
+    assert site.files() == clean_build(site.root, site.root / "clean")
+
+
 def test_an_assembly_that_fails_is_reported_as_a_full_build_reports_it(blog: SiteFolder):
     cache = BuildCache(blog.root)
     blog.build(cache=cache)
