@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,8 +13,9 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from generator.cache import (BuildCache, Fingerprints, SourceRecall, code_version, collector_paused, digest, fingerprint,
-                             output_memo, per_entry_memo, templates_reading)
+from generator.cache import BuildCache, SourceRecall
+from generator.keys import (Fingerprints, code_version, digest, fingerprint, output_memo, per_entry_memo,
+                            templates_reading)
 from generator.config import SiteConfig, load_config
 from generator.errors import Problem, SiteError, error
 from generator.fast_markdown import available as fast_markdown_available
@@ -23,7 +26,7 @@ from generator.markdown import pygments_css, renderer_version
 from generator.metadata import humans_txt
 from generator.output import MARKER, Pending, Staging, Unchanged, WriteReport, output_stats_later
 from generator.parallel import write_all
-from generator.prepare import Prepared, prepare_everything, render_markdown, take_up_snapshot
+from generator.prepare import Prepared, prepare_everything, take_up_snapshot
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
 from generator.render import Each, Memo, PageRenderer, Rendered, compute_each, no_memo, robots, sitemap, sitemap_rows
@@ -122,6 +125,20 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
                         keep_unused=prepared.taken_up is not None or private_output)
     stages = clock.stop()
     return BuildResult(site, written, prepared.warnings, clock.total, out, stages, summary)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a build: it makes few cycles but hundreds of thousands of
+    objects that live to its end, and the collector walking them again and again was a quarter of a
+    rebuild's time. Collection resumes afterwards (for `serve`), and cycles made meanwhile go then."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def memos(cache: BuildCache, out: Path, staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment,

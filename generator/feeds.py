@@ -82,7 +82,7 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo,
               only: frozenset[str] | None = None) -> Iterator[tuple[str, bytes]]:
     """Site, category, author and tag feeds of posts; site-wide and per-post feeds of comments.
 
-    `memo` may skip writing a feed whose inputs are unchanged (see generator/cache.py); `only`, when
+    `memo` may skip writing a feed whose inputs are unchanged (see generator/keys.py); `only`, when
     given, names the only files to make."""
     config = site.config
     limit = config.feeds.limit

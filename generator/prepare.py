@@ -18,10 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from generator.cache import BuildCache, SourceRecall, StoredValues, digest
+from generator.cache import BuildCache, SourceRecall, StoredValues
 from generator.config import SiteConfig
 from generator.content import Comment, Content, Page, Post, load_all_now, load_content, load_sources, source_kind
 from generator.errors import Problem, SiteError
+from generator.keys import digest
 from generator.manifest import Inputs, Manifest
 from generator.markdown import render_many, renderer_version
 from generator.output import Stat
