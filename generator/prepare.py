@@ -5,7 +5,8 @@ build's snapshot is taken up (generator/snapshot.py) and only the files changed 
 - bodies edited, responses added, changed or removed: the last site stands, with the responses
   swapped in, and the output files to make again are known;
 - anything else about posts and pages (a new post, a new title): the site is assembled again from
-  the snapshot's records, and every output file is keyed as in a full build.
+  the snapshot's records, and the output files it may change are found by comparing the two sites
+  (every file is keyed, as in a full build, when that cannot be told: a page edited, say).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
 
     Edited bodies and changed responses leave the rest of the site as it was, and the files to make
     again are known (see generator/snapshot.py); any other edit assembles the site again from the
-    snapshot's records, and every file is keyed as in a full build."""
+    snapshot's records, and the files to make again are found by comparing the two sites."""
     if not previous.holds_at(now):
         return None
     changed, added, gone = previous.changes(inputs, config.root)  # none at all: files touched, not changed
