@@ -25,7 +25,7 @@ from generator.cache import CACHE_DIR, BuildCache
 from generator.cli import main
 from generator.errors import SiteError
 from generator.theme import default_theme_dir
-from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
+from tests.conftest import BASIC_CONFIG, SiteFolder
 from tests.test_incremental import clean_build
 
 SHORTCUT = "checking for changes"
