@@ -170,8 +170,11 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
         files.update(link.url for link in site_feed_links(site.config))
         files.update(output_path(index) for index in ARCHIVE_INDEX.values())
     related_before, related_after = RelatedPosts(old), RelatedPosts(site)
+    shared = {link.url for source in changed for entry in (before.get(source), after.get(source)) if entry is not None
+              for link in (entry.category, *entry.tags)}  # a related list only changes through these archives
     files.update(output_path(entry.url) for source, entry in after.items()
-                 if source in before and related_before[source] != related_after[source])
+                 if source in before and not shared.isdisjoint([entry.category.url, *(tag.url for tag in entry.tags)])
+                 and related_before[source] != related_after[source])
     return frozenset(files | {"sitemap.xml", INDEX_PATH})
 
 
