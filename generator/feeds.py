@@ -94,18 +94,18 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo,
             made[id(entry)] = _post_item(site, entry, rendered)
         return made[id(entry)]
 
-    def wanted(page: FeedPage) -> bool:
-        return only is None or any(link.url in only for link in page.links)
+    def wanted(files: Iterable[str]) -> bool:
+        return only is None or not only.isdisjoint(files)
 
     def post_feed(page: FeedPage, entries: Iterable[Entry]) -> Iterable[tuple[str, bytes]]:
-        if not wanted(page):
+        if not wanted(link.url for link in page.links):
             return ()
         shown = tuple(entries)[:limit]
         newest = max((e.updated for e in shown), default=page.fallback_date)
         return _write(site, page, shown, newest, lambda: [post_item(e) for e in shown], memo, only)
 
     def comment_feed(page: FeedPage, responses: Iterable[tuple[Entry, Comment]]) -> Iterable[tuple[str, bytes]]:
-        if not wanted(page):
+        if not wanted(link.url for link in page.links):
             return ()
         shown = tuple(responses)
         newest = max((c.date for _, c in shown), default=page.fallback_date)
@@ -118,12 +118,12 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo,
             page = FeedPage(archive_feed_links(config, kind, archive.name, archive.url),
                             archive.description or f"{config.title}: {name.format(archive.name)}", archive.url)
             yield from post_feed(page, archive.entries)
-    if only is None or not only.isdisjoint(link.url for link in site_links[2:]):  # before sorting every response
+    if wanted(link.url for link in site_links[2:]):  # before sorting every response
         newest_post = max((e.updated for e in site.entries), default=EMPTY_FEED_DATE)
         everyone = FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post)
         yield from comment_feed(everyone, site.comments[:limit])
     for entry in site.entries:
-        if entry.has_comment_feed and (only is None or not only.isdisjoint(feed_files(entry.comment_feeds_folder))):
+        if entry.has_comment_feed and wanted(feed_files(entry.comment_feeds_folder)):
             page = FeedPage(entry.comment_feeds, f"Responses to {entry.post.title}", entry.url, entry.post.date)
             yield from comment_feed(page, ((entry, c) for c in reversed(entry.comments)))
 

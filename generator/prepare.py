@@ -104,23 +104,22 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
             return None
         site, depends, posts, feeds = found
         only = snapshot.affected([*changed, *gone, *posts]) | feeds
-    made = {record.source: (record, key) for record, key in recall.keys.values()}
+    made = [record for record, _ in recall.keys.values()]  # the records of the files read now
     records = {source: key for source, key in snapshot.records.items() if source not in gone} | {
-        source: key for source, (_, key) in made.items()}
+        record.source: key for record, key in recall.keys.values()}
     versions = {source: version for source, version in (previous.sources | recall.versions).items() if source not in gone}
     hidden, slugs, assembled = snapshot.hidden, snapshot.slugs, only is None
     if assembled:
         try:
-            site, hidden, slugs = _assembled_again(snapshot, config, now, [r for r, _ in made.values()], set(gone))
+            site, hidden, slugs = _assembled_again(snapshot, config, now, made, set(gone))
         except SiteError:
             return None
         only = files_a_new_assembly_may_change(snapshot, site, edits)
         cache.drop_snapshot(out)  # its site is replaced: no need to hold both while pages are made
-    rendered = _rendered(snapshot, cache, renderer_version(config.base_path, fast), [r for r, _ in made.values()], set(gone),
-                         config.base_path, fast)
+    rendered = _rendered(snapshot, cache, renderer_version(config.base_path, fast), made, set(gone), config.base_path, fast)
     taken_up = dataclasses.replace(snapshot, site=site, depends=depends, hidden=hidden, slugs=slugs)
     record_keys = {id(record): (record, records[record.source]) for record in taken_up.all_records()}
-    edited = [r for r, _ in made.values()] + edits.removed
+    edited = made + edits.removed
     known = recallable(snapshot, site, {r.source for r in edited}, {r.post_slug for r in edited if isinstance(r, Comment)},
                        with_sources=assembled)
     return Prepared(site, rendered, previous.warnings, record_keys, records, versions, previous.built_for, slugs, hidden,
