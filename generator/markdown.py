@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
-import itertools
-import multiprocessing
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html import escape
 from importlib import metadata
@@ -29,6 +25,7 @@ from slugify import slugify
 
 from generator import fast_markdown
 from generator.fast_markdown import FastRenderer
+from generator.parallel import map_forked
 from generator.reading import word_count
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
@@ -161,8 +158,6 @@ def pygments_css() -> str:
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
 
 
-SERIAL_LIMIT = 200
-
 
 @functools.cache
 def renderer_version(base_path: str, fast: bool) -> str:
@@ -173,25 +168,13 @@ def renderer_version(base_path: str, fast: bool) -> str:
 
 
 def render_many(kind: str, sources: list[str], jobs: int, base_path: str = "/", fast: bool = False) -> list:
-    """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off.
-
-    A small site renders in this process: starting workers costs more than it saves."""
-    if jobs <= 1 or len(sources) < SERIAL_LIMIT:
-        return _render_chunk(kind, base_path, fast, sources)
-    size = max(16, len(sources) // (jobs * 4))
-    chunks = [sources[start : start + size] for start in range(0, len(sources), size)]
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else None), initializer=gc.enable) as pool:
-        work = pool.map(_render_chunk, itertools.repeat(kind), itertools.repeat(base_path), itertools.repeat(fast), chunks)
-        return [body for chunk in work for body in chunk]
+    """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off."""
+    renderer = _process_renderer(base_path, fast)
+    return map_forked(lambda number: (renderer.post if kind == "post" else renderer.comment)(sources[number]),
+                      len(sources), jobs)
 
 
 @functools.cache
 def _process_renderer(base_path: str, fast: bool) -> MarkdownRenderer:
     return MarkdownRenderer(base_path, fast)
 
-
-def _render_chunk(kind: str, base_path: str, fast: bool, sources: list[str]) -> list:
-    renderer = _process_renderer(base_path, fast)
-    render = renderer.post if kind == "post" else renderer.comment
-    return [render(source) for source in sources]

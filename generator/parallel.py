@@ -1,17 +1,19 @@
-"""Spread a build's heavy loops (parsing sources, filling templates, writing feeds) over all cores.
+"""Spread a build's heavy loops (parsing sources, rendering Markdown, filling templates) over all cores.
 
 The work items are closures over the assembled site, which cannot be pickled; forked workers
-inherit them instead and receive only item numbers. Pages and feeds are staged by the workers
-themselves (shipping 37,000 pages back through a pipe would cost what it saves); parsed sources
-come back pickled. A small batch stays in this process: starting workers costs more than it saves.
+inherit them instead and take item numbers, chunk by chunk, from a shared counter. This process
+takes chunks too, so `jobs` cores need only `jobs - 1` workers: each worker ends up holding a copy
+of most of the pages it inherited (touching an object writes its reference count), so one worker
+less is a whole copy of the site less. Pages and feeds are staged by whoever makes them (shipping
+37,000 pages back through a pipe would cost what it saves); other results come back pickled. A
+small batch stays in this process: starting workers costs more than it saves.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 import jinja2
 
@@ -23,42 +25,91 @@ T = TypeVar("T")
 SERIAL_LIMIT = 300
 CHUNK = 40
 
-_inherited: Callable[[int], object] | None = None
-
 
 def map_forked(work: Callable[[int], T], count: int, jobs: int) -> list[T]:
-    """[work(0), ..., work(count - 1)], computed by `jobs` forked workers when there are enough items.
+    """[work(0), ..., work(count - 1)], computed by this process and `jobs - 1` forked workers when there
+    are enough items.
 
-    A SiteError (or a template error, reported like the build reports it) raised by `work` in a worker
-    is raised here, with the problems of every chunk that failed."""
+    A SiteError (or a template error, reported like the build reports it) raised by `work` is raised
+    here, with the problems of every chunk that failed, in the items' order."""
     if jobs <= 1 or count < SERIAL_LIMIT or "fork" not in multiprocessing.get_all_start_methods():
         return [work(number) for number in range(count)]
-    chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
     context = multiprocessing.get_context("fork")
-    gc.freeze()  # the workers' collector then leaves the inherited objects' pages shared with this process
+    taken = context.Value("q", 0)
+    workers: list[tuple[Any, Any]] = []
+    gc.freeze()  # the collectors then leave the inherited objects alone (and their pages shared)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_inherit, initargs=(work,)) as pool:
-            results = list(pool.map(_chunk_in_worker, chunks))
+        for _ in range(jobs - 1):
+            workers.append(start_worker(context, work, count, taken))
+        done = _chunks_taken(work, count, taken)
+        for process, results in workers:
+            done.update(_results_of(process, results))
     finally:
+        for process, _ in workers:
+            if process.is_alive():
+                process.terminate()
+            process.join()
         gc.unfreeze()
-    problems = [p for result in results if isinstance(result, SiteError) for p in result.problems]
+    outcomes = [done[start] for start in sorted(done)]
+    problems = [p for outcome in outcomes if isinstance(outcome, SiteError) for p in outcome.problems]
     if problems:
         raise SiteError(problems)
-    return [value for result in results for value in result]
+    return [value for outcome in outcomes for value in outcome]
 
 
-def _inherit(work: Callable[[int], object]) -> None:
-    """Runs in each forked worker: the work arrives by fork, never pickled. A worker collects cyclic
-    garbage as it goes (the build pauses collection in its own process only; see build.py)."""
-    global _inherited
-    _inherited = work
-    gc.enable()
+def start_worker(context: Any, work: Callable[[int], object], count: int, taken: Any) -> tuple[Any, Any]:
+    """Fork one worker taking chunks of `work` until none is left; its results come back through a pipe."""
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_worker, args=(work, count, taken, sending), daemon=True)
+    process.start()
+    sending.close()
+    return process, receiving
 
 
-def _chunk_in_worker(numbers: range) -> list | SiteError:
-    assert _inherited is not None
+def _worker(work: Callable[[int], object], count: int, taken: Any, sending: Any) -> None:
     try:
-        return [_inherited(number) for number in numbers]
+        outcome: object = _chunks_taken(work, count, taken)
+    except Exception as exc:  # a bug, not the user's error: raised again in the build's process
+        outcome = exc
+    sending.send(outcome)
+    sending.close()
+
+
+def _results_of(process: Any, results: Any) -> dict[int, list | SiteError]:
+    try:
+        outcome = results.recv()
+    except EOFError:
+        process.join()
+        raise RuntimeError(f"a build worker stopped before it was done (exit code {process.exitcode})") from None
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _chunks_taken(work: Callable[[int], object], count: int, taken: Any) -> dict[int, list | SiteError]:
+    """Take the next chunk of items from the shared counter until none is left; the results by first item.
+
+    Cyclic garbage is collected meanwhile, even in this process (the build pauses collection, see
+    build.py): filling templates makes many short-lived cycles."""
+    was_enabled = gc.isenabled()
+    gc.enable()
+    done: dict[int, list | SiteError] = {}
+    try:
+        while True:
+            with taken.get_lock():
+                start = taken.value
+                taken.value = start + CHUNK
+            if start >= count:
+                return done
+            done[start] = _chunk(work, range(start, min(start + CHUNK, count)))
+    finally:
+        if not was_enabled:
+            gc.disable()
+
+
+def _chunk(work: Callable[[int], object], numbers: range) -> list | SiteError:
+    try:
+        return [work(number) for number in numbers]
     except SiteError as exc:
         return exc
     except jinja2.TemplateError as exc:
@@ -66,7 +117,7 @@ def _chunk_in_worker(numbers: range) -> list | SiteError:
 
 
 def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | Pending]], jobs: int) -> None:
-    """Stage every file of the site; Pending ones are produced here or, when there are many, in `jobs` workers."""
+    """Stage every file of the site; Pending ones are produced here or, when there are many, over `jobs` processes."""
     work: list[tuple[str, Pending]] = []
     for rel, data in files:
         if isinstance(data, Pending):

@@ -28,7 +28,7 @@ from generator.manifest import Inputs, Manifest
 from generator.markdown import render_many, renderer_version
 from generator.output import Stat
 from generator.parallel import map_forked
-from generator.render import Rendered
+from generator.render import NOT_FOUND_PAGE, Rendered
 from generator.related import RelatedPosts
 from generator.search import INDEX_PATH
 from generator.site import (
@@ -135,7 +135,7 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
     status or its neighbours' links; those files are in the snapshot's `depends`), belongs to an archive
     whose posts, order or name changed (all its pages and feeds), is a changed post's page or comment
     feed, a post page whose related list changed, or lists every post (the home pages and feeds, the
-    responses feed, the archive indexes, the sitemap and the search index). Files of the old site that
+    responses feed, the archive indexes, the 404 page, the sitemap and the search index). Files of the old site that
     the new one no longer makes are among them, so they are removed rather than carried over."""
     if any(not isinstance(record, (Post, Comment)) for record in edits.others):
         return None
@@ -168,6 +168,7 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
             files.update(map(output_path, page_urls("", len(listing), per_page)))
         files.update(link.url for link in site_feed_links(site.config))
         files.update(output_path(index) for index in ARCHIVE_INDEX.values())
+        files.add(NOT_FOUND_PAGE)  # it shows the newest posts
     related_before, related_after = RelatedPosts(old), RelatedPosts(site)
     shared = {link.url for source in changed for entry in (before.get(source), after.get(source)) if entry is not None
               for link in (entry.category, *entry.tags)}  # a related list only changes through these archives

@@ -25,6 +25,7 @@ from generator.site import (
 
 ARCHIVE_HEADINGS = {"category": "Posts in {}", "tag": "Posts tagged {}", "author": "Posts by {}",
                     "month": "Posts from {}"}
+NOT_FOUND_PAGE = "404.html"
 TEASER_TEMPLATE = "_teaser.html"
 HELPERS_RENDERING_TEMPLATES = {"teaser_html": TEASER_TEMPLATE}  # what a template calling the helper shows
 
@@ -158,7 +159,7 @@ class PageRenderer:
                 yield from self.listing(archive.entries, archive.url, ARCHIVE_HEADINGS[kind].format(archive.name), archive)
             yield self.page("archive_index.html", ARCHIVE_INDEX[kind], ARCHIVE_PLURAL[kind], kind=kind, archives=archives)
         yield self.page("search.html", "search/", "Search")
-        yield self.page("404.html", "404.html", "Page not found")
+        yield self.page("404.html", NOT_FOUND_PAGE, "Page not found")
 
     def post(self, entry: Entry) -> tuple[str, bytes] | None:
         if self.only is not None and output_path(entry.url) not in self.only:  # before related posts are looked up

@@ -16,7 +16,8 @@ from generator.build import build
 from generator.cache import CACHE_DIR, BuildCache
 from generator.cli import main
 from generator.errors import SiteError
-from generator.markdown import SERIAL_LIMIT, render_many
+from generator.markdown import render_many
+from generator.parallel import SERIAL_LIMIT
 from generator.theme import default_theme_dir
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 

@@ -26,13 +26,13 @@ def pool_always(monkeypatch):
     monkeypatch.setattr(generator.parallel, "SERIAL_LIMIT", 2)
     monkeypatch.setattr(generator.parallel, "CHUNK", 7)
     starts = []
-    real = generator.parallel.ProcessPoolExecutor
+    real = generator.parallel.start_worker
 
     def counting(*args, **kwargs):
         starts.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(generator.parallel, "ProcessPoolExecutor", counting)
+    monkeypatch.setattr(generator.parallel, "start_worker", counting)
     return starts
 
 
@@ -97,3 +97,43 @@ def test_map_forked_keeps_the_order_and_raises_the_workers_problems(pool_always)
     with pytest.raises(SiteError) as raised:
         map_forked(failing, 50, 2)
     assert [p.path for p in raised.value.problems] == ["item3", "item40"]
+
+
+def test_map_forked_shares_the_items_between_this_process_and_one_worker_for_two_jobs(pool_always):
+    import os
+    import time
+    here = os.getpid()
+
+    def slow(n: int) -> int:
+        time.sleep(0.01)
+        return os.getpid()
+
+    pids = map_forked(slow, 60, 2)
+    assert len(pool_always) == 1, "two jobs need one worker beside this process"
+    assert len(pids) == 60 and here in pids and len(set(pids)) == 2
+
+
+def test_a_bug_in_a_worker_is_raised_here_and_a_worker_that_dies_is_reported(pool_always):
+    import os
+    import time
+    here = os.getpid()
+
+    def buggy(n: int) -> int:
+        if os.getpid() == here:
+            time.sleep(0.01)  # leaves chunks for the worker
+        elif n >= 0:
+            raise ValueError(f"bug at {n}")
+        return n
+
+    with pytest.raises(ValueError, match="bug at"):
+        map_forked(buggy, 100, 2)
+
+    def dying(n: int) -> int:
+        if os.getpid() == here:
+            time.sleep(0.01)
+        else:
+            os._exit(3)
+        return n
+
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        map_forked(dying, 100, 2)

@@ -313,3 +313,15 @@ def test_a_preview_build_keeps_the_values_the_next_build_will_need(blog: SiteFol
     before = stored()
     blog.build(NOW.replace(year=2027), output=blog.root / "preview", private_output=True)
     assert before <= stored()
+
+
+def test_the_first_post_shown_after_none_reaches_the_404_pages_recent_posts(site: SiteFolder):
+    """Found by the property test: with no post shown before, no old file held an entry that changed."""
+    site.post("2026-01-12-draft", "Not yet.", draft="true", date="2026-01-12 10:00")
+    cache = BuildCache(site.root)
+    site.build(cache=cache)
+    assert not site.html("404.html").select("main li")
+    site.post("2026-01-13-first", "Now shown.", title="First shown", date="2026-01-13 10:00")
+    site.build(cache=cache)
+    assert [a.get_text() for a in site.html("404.html").select("main li a")] == ["First shown"]
+    assert site.files() == clean_build(site.root, site.root / "clean")
