@@ -158,7 +158,6 @@ def pygments_css() -> str:
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
 
 
-
 @functools.cache
 def renderer_version(base_path: str, fast: bool) -> str:
     """Everything a rendered body depends on besides its source: the site's path, library versions and this code."""
@@ -170,8 +169,8 @@ def renderer_version(base_path: str, fast: bool) -> str:
 def render_many(kind: str, sources: list[str], jobs: int, base_path: str = "/", fast: bool = False) -> list:
     """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off."""
     renderer = _process_renderer(base_path, fast)
-    return map_forked(lambda number: (renderer.post if kind == "post" else renderer.comment)(sources[number]),
-                      len(sources), jobs)
+    render = renderer.post if kind == "post" else renderer.comment
+    return map_forked(lambda number: render(sources[number]), len(sources), jobs)
 
 
 @functools.cache
