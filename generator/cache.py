@@ -17,9 +17,11 @@ manifest of the last successful build (generator/manifest.py) and its snapshot
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -59,6 +61,39 @@ class StoredValues(Mapping[str, Any]):
         return len(self.keys)
 
 
+class ValueFile:
+    """Pickled values kept in an unnamed temporary file instead of in memory, each read when asked for.
+
+    The Markdown stage's HTML for 10,000 posts is 85 MB: held in memory, it would also be copied into
+    every forked process making pages, as each touches the bodies it shows. Reads use os.pread,
+    which leaves the file offset (shared with forked processes) alone; only this process writes."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.where: dict[str, tuple[int, int]] = {}  # key -> offset and length of its pickle
+        self._file: Any = None
+        self._end = 0
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.where
+
+    def put(self, key: str, data: bytes) -> None:
+        if self._file is None:
+            if self.folder is not None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            self._file = tempfile.TemporaryFile(dir=self.folder)
+        os.pwrite(self._file.fileno(), data, self._end)
+        self.where[key] = (self._end, len(data))
+        self._end += len(data)
+
+    def get(self, key: str) -> bytes | None:
+        found = self.where.get(key)
+        return None if found is None else os.pread(self._file.fileno(), found[1], found[0])
+
+    def keep_only(self, keys: set[str]) -> None:
+        self.where = {key: place for key, place in self.where.items() if key in keys}
+
+
 @dataclass(frozen=True)
 class OutputStamp:
     """What an output file was made from, and how it looked on disk right after the build."""
@@ -77,6 +112,8 @@ class BuildCache:
         self.stamps: dict[str, dict[str, OutputStamp]] = {}  # output folder -> file -> stamp
         self._used: set[str] = set()
         self._new: dict[str, Any] = {}
+        self.spilled = ValueFile(self.path.parent if self.path is not None else None)
+        self._new_spilled: list[str] = []
         self._keys: dict[str, str] = {}  # this build's output files (one folder) -> key
         self._kept: set[str] = set()
         self._remade: frozenset[str] | None = None  # see remaking()
@@ -113,21 +150,26 @@ class BuildCache:
             found[index] = value
         return found
 
-    def ensure(self, keys: list[str], items: list[Any], compute: Callable[[list[Any]], list[Any]]) -> None:
+    def ensure(self, keys: list[str], items: list[Any], compute: Callable[[list[Any]], list[bytes]]) -> None:
         """Make sure a value is stored under each key, computing the missing ones in one batch, without
-        loading the stored ones: they are read when asked for (see StoredValues)."""
+        loading the stored ones: they are read when asked for (see StoredValues). `compute` gives each
+        value pickled, by whichever process computed it, and the values computed stay out of memory
+        (see ValueFile)."""
         self._used.update(keys)
-        missing = [index for index, key in enumerate(keys) if key not in self.values]
+        missing = [index for index, key in enumerate(keys) if key not in self.values and key not in self.spilled]
         if missing:
             stored = {key for (key,) in self._select("key", [keys[index] for index in missing])}
             missing = [index for index in missing if keys[index] not in stored]
-        for index, value in zip(missing, compute([items[index] for index in missing])):
-            self.store(keys[index], value)
+        for index, data in zip(missing, compute([items[index] for index in missing])):
+            self.spilled.put(keys[index], data)
+            self._new_spilled.append(keys[index])
 
     def lookup(self, key: str) -> Any | None:
         self._used.add(key)
         if key in self.values:
             return self.values[key]
+        if key in self.spilled:
+            return pickle.loads(self.spilled.get(key))
         if self.path is not None and self.path.exists():
             row = self._db().execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
             if row is not None:
@@ -265,8 +307,9 @@ class BuildCache:
                                              or previous.depends is not snapshot.depends)
         if not keep_unused:
             self.values = {k: v for k, v in self.values.items() if k in self._used}
+            self.spilled.keep_only(self._used)
         self._save(gone, changed, folder, manifest, snapshot, new_site, collect=not keep_unused)
-        self._used, self._new, self._keys, self._kept = set(), {}, {}, set()
+        self._used, self._new, self._new_spilled, self._keys, self._kept = set(), {}, [], {}, set()
         self._remade, self._some_stamps = None, {}
 
     def _db(self) -> sqlite3.Connection:
@@ -304,8 +347,9 @@ class BuildCache:
             return
         db = self._db()
         with db:
-            db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)",
-                           ((k, pickle.dumps(v, protocol=5)) for k, v in self._new.items()))
+            db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", itertools.chain(
+                ((k, pickle.dumps(v, protocol=5)) for k, v in self._new.items()),
+                ((k, self.spilled.get(k)) for k in self._new_spilled)))
             if collect:
                 db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
                 db.execute("DELETE FROM used")

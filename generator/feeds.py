@@ -156,23 +156,25 @@ def _write(site: Site, page: FeedPage, shown: tuple, newest: datetime, items: Ca
 
     The memo's key is made of what the feed shows (posts or responses, whose rendering the key covers
     too), so a kept feed never builds its items."""
+    links = [link for link in page.links if only is None or link.url in only]
     made: FeedGenerator | None = None
+    written = 0
 
-    def generator() -> FeedGenerator:  # built at most once, for whichever format is written first
-        nonlocal made
+    def produce(link: FeedLink) -> bytes:
+        """One format, from the generator built for whichever is written first; once every format is
+        written, the generator (with the HTML of its entries) is let go: 20,000 feeds are made before
+        the build is done with their closures."""
+        nonlocal made, written
         if made is None:
             made = _generator(site.config, page, items(), newest)
-        return made
+        data, written = _serialise(made, site.config, page, link), written + 1
+        if written == len(links):
+            made = None
+        return data
 
     inputs = (page, shown, newest)
-    for link in page.links:
-        if only is not None and link.url not in only:
-            continue
-
-        def produce(link: FeedLink = link) -> bytes:
-            return _serialise(generator(), site.config, page, link)
-
-        yield link.url, memo(link.url, link.type, inputs, produce)
+    for link in links:
+        yield link.url, memo(link.url, link.type, inputs, lambda link=link: produce(link))
 
 
 def _serialise(feed: FeedGenerator, config: SiteConfig, page: FeedPage, link: FeedLink) -> bytes:

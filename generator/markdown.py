@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import pickle
 import re
 import sys
 from dataclasses import dataclass
@@ -166,11 +167,12 @@ def renderer_version(base_path: str, fast: bool) -> str:
     return ";".join([base_path] + [f"{name}={metadata.version(name)}" for name in names] + [hashlib.sha256(code).hexdigest()])
 
 
-def render_many(kind: str, sources: list[str], jobs: int, base_path: str = "/", fast: bool = False) -> list:
-    """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off."""
+def render_many(kind: str, sources: list[str], jobs: int, base_path: str = "/", fast: bool = False) -> list[bytes]:
+    """Render many post ('post') or comment ('comment') bodies, over `jobs` processes when it pays off,
+    each pickled where it was rendered: the cache keeps them so (generator/cache.py, ValueFile)."""
     renderer = _process_renderer(base_path, fast)
     render = renderer.post if kind == "post" else renderer.comment
-    return map_forked(lambda number: render(sources[number]), len(sources), jobs)
+    return map_forked(lambda number: pickle.dumps(render(sources[number]), protocol=5), len(sources), jobs)
 
 
 @functools.cache

@@ -11,6 +11,7 @@ small batch stays in this process: starting workers costs more than it saves.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 from typing import Any, Callable, Iterable, TypeVar
@@ -37,6 +38,7 @@ def map_forked(work: Callable[[int], T], count: int, jobs: int) -> list[T]:
     context = multiprocessing.get_context("fork")
     taken = context.Value("q", 0)
     workers: list[tuple[Any, Any]] = []
+    memory_given_back()
     gc.freeze()  # the collectors then leave the inherited objects alone (and their pages shared)
     try:
         for _ in range(jobs - 1):
@@ -55,6 +57,16 @@ def map_forked(work: Callable[[int], T], count: int, jobs: int) -> list[T]:
     if problems:
         raise SiteError(problems)
     return [value for outcome in outcomes for value in outcome]
+
+
+def memory_given_back() -> None:
+    """Return the memory freed so far (the Markdown sources, say) to the system before forking: the C
+    library keeps it for reuse otherwise, and every page a worker inherits counts as the workers' too.
+    Only glibc has malloc_trim; elsewhere nothing is done."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):
+        pass
 
 
 def start_worker(context: Any, work: Callable[[int], object], count: int, taken: Any) -> tuple[Any, Any]:

@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterator
 
 from generator.cache import BuildCache, SourceRecall, StoredValues
 from generator.config import SiteConfig
-from generator.content import Comment, Content, Page, Post, load_all_now, load_content, load_sources, source_kind
+from generator.content import (Comment, Content, Page, Post, load_all_now, load_content, load_sources, source_kind,
+                               without_body)
 from generator.errors import Problem, SiteError
 from generator.keys import digest
 from generator.manifest import Inputs, Manifest
@@ -65,14 +66,25 @@ def prepare_everything(config: SiteConfig, config_warnings: list[Problem], now: 
     with reported_alongside(config_warnings):
         content, content_warnings = load_content(config, recall=recall or load_all_now,
                                                  spread=lambda work, count: map_forked(work, count, jobs))
+    bare, keys = bodies_dropped(content, recall.keys if recall else {})
     with reported_alongside(config_warnings + content_warnings):
-        site = assemble_site(config, content, now, include_drafts=drafts)
+        site = assemble_site(config, bare, now, include_drafts=drafts)
     stage("rendering Markdown")
     rendered = render_markdown(content, config.base_path, cache, jobs, fast)
-    keys = recall.keys if recall else {}
     return Prepared(site, rendered, tuple(config_warnings + content_warnings), keys,
                     {record.source: key for record, key in keys.values()}, recall.versions if recall else {}, now,
-                    dict(Counter(post.slug for post in content.posts)), hidden_records(site, content))
+                    dict(Counter(post.slug for post in bare.posts)), hidden_records(site, bare))
+
+
+def bodies_dropped(content: Content, keys: dict[int, tuple[Any, str]]) -> tuple[Content, dict[int, tuple[Any, str]]]:
+    """The content with body-less records (see without_body), for the site to be assembled from, and
+    their cache keys (`keys`: by id() of the records read) by id() of the new records. Once the Markdown
+    stage is done with the bodies, nothing holds them: neither the pages and feeds being made nor
+    the forked processes making them."""
+    bare = {id(record): without_body(record) for record in (*content.posts, *content.pages, *content.comments)}
+    posts, pages, comments = ((bare[id(r)] for r in records) for records in (content.posts, content.pages, content.comments))
+    return (Content(tuple(posts), tuple(pages), tuple(comments), content.static_files),
+            {id(bare[number]): (bare[number], key) for number, (_, key) in keys.items() if number in bare})
 
 
 def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, config: SiteConfig, out: Path,
