@@ -101,6 +101,7 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
             recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
             prepared = prepare_everything(config, config_warnings, now, drafts, cache, recall if remember else None, jobs,
                                           fast, clock.stage)
+            del recall  # it holds the records read, bodies and all: the site has body-less ones
         site, theme = prepared.site, load_theme(config)
     finally:
         existing = in_output()  # waits for the walk even when the input was wrong, so no process is left behind
@@ -142,7 +143,7 @@ def collector_paused() -> Iterator[None]:
 
 
 def memos(cache: BuildCache, out: Path, staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment,
-          fingerprints: Fingerprints, depends: dict[str, frozenset[str]]) -> tuple[Memo, Each]:
+          fingerprints: Fingerprints, depends: dict[str, tuple[str, ...]]) -> tuple[Memo, Each]:
     """The memos that let a build with a cache skip the files and values its inputs have not changed.
 
     When the files that may differ are known (a snapshot taken up), the others are carried over as
@@ -175,7 +176,7 @@ def write_site(staging: Staging, prepared: Prepared, theme: Theme, environment: 
     return staging.commit()
 
 
-def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[str, frozenset[str]]) -> Snapshot:
+def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[str, tuple[str, ...]]) -> Snapshot:
     """What this build leaves for the next. A snapshot taken up keeps its site and the files each source is
     held by; of its fingerprints, only those known unchanged or worked out again are right to keep."""
     if prepared.only is None:

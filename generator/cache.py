@@ -161,6 +161,7 @@ class BuildCache:
             stored = {key for (key,) in self._select("key", [keys[index] for index in missing])}
             missing = [index for index in missing if keys[index] not in stored]
         for index, data in zip(missing, compute([items[index] for index in missing])):
+            self._used.add(keys[index])
             self.spilled.put(keys[index], data)
             self._new_spilled.append(keys[index])
 
@@ -194,6 +195,13 @@ class BuildCache:
         self._used.add(key)
         self.values[key] = value
         self._new[key] = value
+
+    def store_out_of_memory(self, key: str, value: Any) -> None:
+        """Store `value` pickled (see ValueFile), for values read once a build: a loaded source's record
+        holds its body, which the site leaves out after the Markdown stage (prepare.bodies_dropped)."""
+        self._used.add(key)
+        self.spilled.put(key, pickle.dumps(value, protocol=5))
+        self._new_spilled.append(key)
 
     def output(self, out: Path, on_disk: dict[str, Stat], rel: str, key: str | None,
                produce: Callable[[], bytes]) -> bytes | Unchanged:
@@ -427,7 +435,7 @@ class SourceRecall:
         missing = [position for position, result in enumerate(found) if result is None]
         for position, (version, result) in zip(missing, load(missing)):
             versions[position], keys[position] = version, self._key(kind, rels[position], version)
-            self.cache.store(keys[position], result)
+            self.cache.store_out_of_memory(keys[position], result)
             found[position] = result
         self.versions.update(zip(rels, versions))
         self.keys.update((id(result[0]), (result[0], key)) for key, result in zip(keys, found) if result[0] is not None)

@@ -54,7 +54,7 @@ class Snapshot:
         yield from self.hidden
 
 
-def depends_by_source(depends_by_output: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+def depends_by_source(depends_by_output: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     """Turn "this file holds these sources" into "this source is held by these files"."""
     by_source: dict[str, list[str]] = {}
     for rel, sources in depends_by_output.items():
