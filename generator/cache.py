@@ -161,9 +161,7 @@ class BuildCache:
             stored = {key for (key,) in self._select("key", [keys[index] for index in missing])}
             missing = [index for index in missing if keys[index] not in stored]
         for index, data in zip(missing, compute([items[index] for index in missing])):
-            self._used.add(keys[index])
-            self.spilled.put(keys[index], data)
-            self._new_spilled.append(keys[index])
+            self._spill(keys[index], data)
 
     def lookup(self, key: str) -> Any | None:
         self._used.add(key)
@@ -199,8 +197,11 @@ class BuildCache:
     def store_out_of_memory(self, key: str, value: Any) -> None:
         """Store `value` pickled (see ValueFile), for values read once a build: a loaded source's record
         holds its body, which the site leaves out after the Markdown stage (prepare.bodies_dropped)."""
+        self._spill(key, pickle.dumps(value, protocol=5))
+
+    def _spill(self, key: str, data: bytes) -> None:
         self._used.add(key)
-        self.spilled.put(key, pickle.dumps(value, protocol=5))
+        self.spilled.put(key, data)
         self._new_spilled.append(key)
 
     def output(self, out: Path, on_disk: dict[str, Stat], rel: str, key: str | None,

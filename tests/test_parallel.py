@@ -10,8 +10,11 @@ from click.testing import CliRunner
 import generator.parallel
 from benchmarks.corpus import write_corpus
 from generator.build import build
+from generator.cache import BuildCache
 from generator.cli import main
+from generator.content import Comment, Post
 from generator.errors import SiteError
+from generator.markdown import RenderedBody
 from generator.parallel import map_forked
 from tests.conftest import NOW
 
@@ -137,3 +140,22 @@ def test_a_bug_in_a_worker_is_raised_here_and_a_worker_that_dies_is_reported(poo
 
     with pytest.raises(RuntimeError, match="exit code 3"):
         map_forked(dying, 100, 2)
+
+
+def test_workers_read_the_html_and_records_the_cache_keeps_out_of_memory(tmp_path: Path, pool_always):
+    site = write_corpus(tmp_path / "site", 30)
+    build(site, NOW, output=tmp_path / "one", jobs=1, use_cache=False)
+    cache = BuildCache(site)
+    result = build(site, NOW, output=tmp_path / "two", jobs=2, cache=cache)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    assert all(entry.post.body == "" for entry in result.site.entries), "the site holds no Markdown source"
+    held = [value for value in cache.values.values()
+            if isinstance(value, RenderedBody) or isinstance(value, tuple) and isinstance(value[0], (Post, Comment))]
+    assert not held, "rendered bodies and loaded records stay in the cache's file, not in memory"
+    assert len(cache.spilled.where) >= 30 * 2
+    (site / "themes" / "default" / "templates").mkdir(parents=True)
+    (site / "themes" / "default" / "templates" / "_byline.html").write_text("<p>By the team</p>", encoding="utf-8")
+    build(site, NOW, output=tmp_path / "two", jobs=2, cache=BuildCache(site))  # every page again, from the saved cache
+    build(site, NOW, output=tmp_path / "clean", jobs=1, use_cache=False)
+    assert tree(tmp_path / "two") == tree(tmp_path / "clean")
+    assert b"By the team" in (tmp_path / "clean" / "index.html").read_bytes()
