@@ -37,6 +37,7 @@ from generator.snapshot import Snapshot, site_bytes
 
 CACHE_DIR = ".deskpress-cache"
 CACHE_FORMAT = "1"
+ENSURE_BATCH = 4000  # values computed at once: 10,000 posts' HTML is 85 MB
 
 
 class StoredValues(Mapping[str, Any]):
@@ -151,17 +152,19 @@ class BuildCache:
         return found
 
     def ensure(self, keys: list[str], items: list[Any], compute: Callable[[list[Any]], list[bytes]]) -> None:
-        """Make sure a value is stored under each key, computing the missing ones in one batch, without
-        loading the stored ones: they are read when asked for (see StoredValues). `compute` gives each
-        value pickled, by whichever process computed it, and the values computed stay out of memory
-        (see ValueFile)."""
+        """Make sure a value is stored under each key, computing the missing ones in batches of
+        ENSURE_BATCH, without loading the stored ones: they are read when asked for (see StoredValues).
+        `compute` gives each value pickled, by whichever process computed it, and each batch is put out
+        of memory (see ValueFile) before the next is computed."""
         self._used.update(keys)
         missing = [index for index, key in enumerate(keys) if key not in self.values and key not in self.spilled]
         if missing:
             stored = {key for (key,) in self._select("key", [keys[index] for index in missing])}
             missing = [index for index in missing if keys[index] not in stored]
-        for index, data in zip(missing, compute([items[index] for index in missing])):
-            self._spill(keys[index], data)
+        for start in range(0, len(missing), ENSURE_BATCH):
+            batch = missing[start : start + ENSURE_BATCH]
+            for index, data in zip(batch, compute([items[index] for index in batch])):
+                self._spill(keys[index], data)
 
     def lookup(self, key: str) -> Any | None:
         self._used.add(key)

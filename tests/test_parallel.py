@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import generator.cache
 import generator.parallel
 from benchmarks.corpus import write_corpus
 from generator.build import build
@@ -25,9 +26,11 @@ def tree(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def pool_always(monkeypatch):
-    """Use the workers even for a small site, and count how often they start."""
+    """Use the workers even for a small site, in several batches, and count how often they start."""
     monkeypatch.setattr(generator.parallel, "SERIAL_LIMIT", 2)
     monkeypatch.setattr(generator.parallel, "CHUNK", 7)
+    monkeypatch.setattr(generator.parallel, "BATCH", 50)  # pages and feeds made over several forks
+    monkeypatch.setattr(generator.cache, "ENSURE_BATCH", 9)  # and Markdown rendered so too
     starts = []
     real = generator.parallel.start_worker
 
