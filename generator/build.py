@@ -98,10 +98,10 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         prepared = (take_up_snapshot(cache, previous, inputs, config, out, now, fast, in_output)
                     if previous is not None and inputs is not None and previous.parameters == parameters else None)
         if prepared is None:
-            recall = SourceRecall(cache, config, previous.unchanged_sources(inputs, root) if previous and inputs else {})
-            prepared = prepare_everything(config, config_warnings, now, drafts, cache, recall if remember else None, jobs,
-                                          fast, clock.stage)
-            del recall  # it holds the records read, bodies and all: the site has body-less ones
+            known = previous.unchanged_sources(inputs, root) if previous and inputs else {}
+            # not kept past this call: a SourceRecall holds the records read, bodies and all
+            prepared = prepare_everything(config, config_warnings, now, drafts, cache,
+                                          SourceRecall(cache, config, known) if remember else None, jobs, fast, clock.stage)
         site, theme = prepared.site, load_theme(config)
     finally:
         existing = in_output()  # waits for the walk even when the input was wrong, so no process is left behind
