@@ -25,13 +25,14 @@ from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters,
 from generator.markdown import pygments_css, renderer_version
 from generator.metadata import humans_txt
 from generator.output import MARKER, Pending, Staging, Unchanged, WriteReport, output_stats_later
-from generator.parallel import write_all
+from generator.parallel import map_forked, write_all
 from generator.prepare import Prepared, prepare_everything, take_up_snapshot
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
-from generator.render import Each, Memo, PageRenderer, Rendered, compute_each, no_memo, robots, sitemap, sitemap_rows
+from generator.render import (TEASER_TEMPLATE, Each, Memo, PageRenderer, Rendered, TeasersFilled, compute_each, no_memo,
+                              robots, sitemap, sitemap_rows)
 from generator.search import INDEX_PATH, indexed, record_json, search_index
-from generator.site import Site
+from generator.site import Entry, Site
 from generator.snapshot import Snapshot, depends_by_source
 from generator.theme import Theme, default_theme_dir, load_theme, template_problem
 
@@ -111,10 +112,11 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         prepared = dataclasses.replace(prepared, only=None)  # any page may show any post's related posts
     staging = Staging(out, existing)
     fingerprints, depends = Fingerprints(prepared.record_keys), {}
-    memo, each = memos(cache, out, staging, prepared, theme, environment, fingerprints, depends) if remember else (
-        no_memo, compute_each)
+    memo, each, salt = memos(cache, out, staging, prepared, theme, environment, fingerprints, depends) if remember else (
+        no_memo, compute_each, None)
+    teasers = teasers_filled(each, salt, jobs) if "listing.html" in templates_reading(cache, theme, environment)[2] else None
     clock.stage("writing pages and feeds")
-    written = write_site(staging, prepared, theme, environment, memo, each, jobs, clock)
+    written = write_site(staging, prepared, theme, environment, memo, each, teasers, jobs, clock)
     summary = BuildSummary(len(site.entries), len(site.pages), written.feeds, written.files, site.next_scheduled,
                            config.base_path)
     clock.stage("recording the build")
@@ -143,27 +145,40 @@ def collector_paused() -> Iterator[None]:
 
 
 def memos(cache: BuildCache, out: Path, staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment,
-          fingerprints: Fingerprints, depends: dict[str, tuple[str, ...]]) -> tuple[Memo, Each]:
-    """The memos that let a build with a cache skip the files and values its inputs have not changed.
+          fingerprints: Fingerprints, depends: dict[str, tuple[str, ...]]) -> tuple[Memo, Each, Callable[[str], str | None]]:
+    """The memos that let a build with a cache skip the files and values its inputs have not changed,
+    and what a template's values are keyed by besides their own inputs (see output_memo).
 
     When the files that may differ are known (a snapshot taken up), the others are carried over as
     they stand, unkeyed."""
     for obj, found, sources in prepared.known:
         fingerprints.recalled(obj, found, sources)
-    memo = output_memo(cache, out, staging.existing, prepared.site, theme, environment, prepared.rendered.version,
-                       fingerprints, depends)
+    memo, template_salt = output_memo(cache, out, staging.existing, prepared.site, theme, environment,
+                                      prepared.rendered.version, fingerprints, depends)
     salt = digest(code_version(), prepared.rendered.version, fingerprint(prepared.site.config) or "")
     if prepared.only is not None:
         staging.carry(rel for rel in staging.existing if rel not in prepared.only and rel != MARKER)
         cache.remaking(out, prepared.only)
-    return memo, per_entry_memo(cache, fingerprints, salt)
+    return memo, per_entry_memo(cache, fingerprints, salt), template_salt
+
+
+def teasers_filled(each: Each, salt: Callable[[str], str | None] | None, jobs: int) -> TeasersFilled:
+    """Fill many teasers over `jobs` processes; when `salt` keys them, only those the cache has not got."""
+    def fill_all(entries: list[Entry], fill: Callable[[Entry], str]) -> list[str]:
+        def spread(missing: list[Entry]) -> list[str]:
+            return map_forked(lambda number: fill(missing[number]), len(missing), jobs)
+
+        key = salt(TEASER_TEMPLATE) if salt is not None else None
+        return spread(entries) if key is None else each(f"teaser {key}", entries, spread)
+
+    return fill_all
 
 
 def write_site(staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment, memo: Memo, each: Each,
-               jobs: int, clock: Stopwatch) -> WriteReport:
+               teasers: TeasersFilled | None, jobs: int, clock: Stopwatch) -> WriteReport:
     """Stage every file to make (over `jobs` processes), then move them into place; on any failure the
     output folder is left as it was."""
-    files = site_files(prepared.site, prepared.rendered, theme, environment, deferred(memo), each, prepared.only)
+    files = site_files(prepared.site, prepared.rendered, theme, environment, deferred(memo), each, prepared.only, teasers)
     try:
         write_all(staging, files, jobs)
     except jinja2.TemplateError as exc:
@@ -208,7 +223,8 @@ def deferred(memo: Memo) -> Memo:
 
 def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment | None = None,
                memo: Memo = no_memo, each: Each = compute_each,
-               only: frozenset[str] | None = None) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
+               only: frozenset[str] | None = None, teasers: TeasersFilled | None = None
+               ) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
     """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order.
 
     `only`, when given, names the only files to make: a build taking up its snapshot knows every other
@@ -217,7 +233,7 @@ def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2
     has unchanged, so none of them is among those."""
     environment = environment or theme.environment()
     written: set[str] = set()
-    for rel, data in _generated_files(site, rendered, theme, environment, memo, each, only):
+    for rel, data in _generated_files(site, rendered, theme, environment, memo, each, only, teasers):
         written.add(rel)
         yield rel, data
     if only is None:
@@ -225,8 +241,9 @@ def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2
 
 
 def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment, memo: Memo, each: Each,
-                     only: frozenset[str] | None) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
-    yield from PageRenderer(site, environment, rendered, memo, only).all_pages()
+                     only: frozenset[str] | None, teasers: TeasersFilled | None
+                     ) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
+    yield from PageRenderer(site, environment, rendered, memo, only, teasers).all_pages()
     yield from all_feeds(site, rendered, memo, only)
     if only is None or "sitemap.xml" in only:
         rows = sitemap_rows(site)
@@ -253,7 +270,8 @@ def _search_index(site: Site, rendered: Rendered, memo: Memo, each: Each) -> byt
     entries = indexed(site)
 
     def records() -> list:
-        return each("search record", entries, lambda e: record_json(site, e, rendered.bodies[e.post.source], dates))
+        return each("search record", entries,
+                    lambda missing: [record_json(site, e, rendered.bodies[e.post.source], dates) for e in missing])
 
     index = memo(INDEX_PATH, "search index", tuple(entries), lambda: search_index(records()))
     if isinstance(index, Pending):

@@ -134,22 +134,25 @@ class SharedDigest(str):
 
 def per_entry_memo(cache: BuildCache, fingerprints: Fingerprints, salt: str) -> Each:
     """Remember per-entry values under each entry's fingerprint and `salt` (whatever else decides them)."""
-    def each(kind: str, entries: list[Entry], compute: Callable[[Entry], Any]) -> list[Any]:
+    def each(kind: str, entries: list[Entry], compute: Callable[[list[Entry]], list]) -> list[Any]:
         prefix = digest(kind, salt)  # and the fingerprint, a digest of fixed length, makes the key: no hashing per entry
         keys = [prefix + fingerprints.entry(entry) for entry in entries]
-        return cache.many(keys, entries, lambda missing: [compute(entry) for entry in missing])
+        return cache.many(keys, entries, compute)
 
     return each
 
 
 def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Site, theme: Theme, environment: jinja2.Environment,
-                rendered_with: str, fingerprints: Fingerprints, depends: dict[str, tuple[str, ...]]) -> Memo:
+                rendered_with: str, fingerprints: Fingerprints, depends: dict[str, tuple[str, ...]]
+                ) -> tuple[Memo, Callable[[str], str | None]]:
     """Skip rendering a page or feed whose inputs (and settings, theme, code, Markdown renderer) match the file on disk.
 
     Each file keyed is entered in `depends` with the sources its inputs hold (see generator/snapshot.py).
-    The template globals are read at the first call, once the page renderer has set them."""
+    Also returned: what a template's results are keyed by besides their own inputs (None: they cannot
+    be), for values a template makes that are no file (a teaser). The template globals are read at the
+    first call, once the page renderer has set them."""
     themed = theme_version(theme.folders)
-    whole_site, other_posts = templates_reading(cache, theme, environment)
+    whole_site, other_posts, _ = templates_reading(cache, theme, environment)
 
     @functools.cache
     def shared() -> str | None:
@@ -159,6 +162,14 @@ def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Si
     @functools.cache
     def related_everywhere() -> str | None:
         return fingerprint(related_posts(site))
+
+    def beyond_inputs(template: str) -> tuple[str | None, str | None]:
+        return shared(), (fingerprints.of(site) if template in whole_site
+                          else related_everywhere() if template in other_posts else "")
+
+    def salt(template: str) -> str | None:
+        parts = beyond_inputs(template)
+        return digest(template, *parts) if all(part is not None for part in parts) else None  # type: ignore[arg-type]
 
     last_inputs: Any = None
     last_digest: tuple[str | None, tuple[str, ...]] = (None, ())
@@ -172,22 +183,24 @@ def output_memo(cache: BuildCache, out: Path, on_disk: dict[str, Stat], site: Si
         return last_digest
 
     def memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes | Unchanged:
-        extra = (fingerprints.of(site) if template in whole_site
-                 else related_everywhere() if template in other_posts else "")
+        common, extra = beyond_inputs(template)
         sources = set(fingerprints.met) if template in whole_site else None
         found, held = of_inputs(inputs)
         depends[rel] = tuple(sources.union(held)) if sources else held
-        parts = (shared(), extra, found)
+        parts = (common, extra, found)
         key = digest(rel, template, *parts) if all(part is not None for part in parts) else None  # type: ignore[arg-type]
         return cache.output(out, on_disk, rel, key, produce)
 
-    return memo
+    return memo, salt
 
 
-def templates_reading(cache: BuildCache, theme: Theme, environment: jinja2.Environment) -> tuple[frozenset[str], frozenset[str]]:
-    """The templates reading the whole site, and those calling helpers that read other posts (see templates_where)."""
+def templates_reading(cache: BuildCache, theme: Theme, environment: jinja2.Environment
+                      ) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The templates reading the whole site, those calling helpers that read other posts, and those
+    showing teasers with teaser_html() (see templates_where)."""
     return cache.value(digest("templates reading other posts", code_version(), theme_version(theme.folders)), lambda: (
-        templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts)))
+        templates_where(environment, _reads_site), templates_where(environment, _calls_helpers_reading_other_posts),
+        templates_where(environment, _shows_teasers)))
 
 
 @functools.cache
@@ -236,6 +249,10 @@ def _rendered_by_helpers(tree: jinja2.nodes.Template) -> set[str]:
 def _calls_helpers_reading_other_posts(tree: jinja2.nodes.Template) -> bool:
     """A template calling related_posts() may show any post's title and link: its pages depend on them all."""
     return any(node.name in HELPERS_READING_OTHER_POSTS for node in tree.find_all(jinja2.nodes.Name))
+
+
+def _shows_teasers(tree: jinja2.nodes.Template) -> bool:
+    return any(node.name == "teaser_html" for node in tree.find_all(jinja2.nodes.Name))
 
 
 def _reads_site(tree: jinja2.nodes.Template) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -30,13 +31,30 @@ TEASER_TEMPLATE = "_teaser.html"
 HELPERS_RENDERING_TEMPLATES = {"teaser_html": TEASER_TEMPLATE}  # what a template calling the helper shows
 
 
-@dataclass(frozen=True)
 class Teaser:
-    """An entry as a listing shows it: the excerpt and whether there is more to read."""
+    """An entry as a listing shows it: the excerpt and whether there is more to read.
 
-    entry: Entry
-    summary_html: str
-    more: bool
+    Both are worked out from the post's HTML when first asked for: a listing whose teasers were filled
+    beforehand (see PageRenderer) never reads the 10,000 bodies of the posts it lists."""
+
+    def __init__(self, entry: Entry, bodies: Mapping[str, RenderedBody]):
+        self.entry, self._bodies = entry, bodies
+
+    @functools.cached_property
+    def _excerpt(self) -> tuple[str, bool]:
+        """The excerpt rule: text before <!--more-->, else the post's `summary`, else the first paragraph."""
+        body = self._bodies[self.entry.post.source]
+        if self.entry.post.summary and not body.more:
+            return f"<p>{escape(self.entry.post.summary)}</p>", True
+        return body.summary_html, body.more or body.summary_html != body.html.strip()
+
+    @property
+    def summary_html(self) -> str:
+        return self._excerpt[0]
+
+    @property
+    def more(self) -> bool:
+        return self._excerpt[1]
 
 
 @dataclass(frozen=True)
@@ -48,22 +66,20 @@ class Rendered:
     version: str = ""
 
     def teaser(self, entry: Entry) -> Teaser:
-        """The excerpt rule: text before <!--more-->, else the post's `summary`, else the first paragraph."""
-        body = self.bodies[entry.post.source]
-        if entry.post.summary and not body.more:
-            return Teaser(entry, f"<p>{escape(entry.post.summary)}</p>", True)
-        return Teaser(entry, body.summary_html, body.more or body.summary_html != body.html.strip())
+        return Teaser(entry, self.bodies)
 
 
 Memo = Callable[[str, str, Any, Callable[[], bytes]], Any]
 
 
-Each = Callable[[str, list[Entry], Callable[[Entry], Any]], list]
+Each = Callable[[str, list[Entry], Callable[[list[Entry]], list]], list]  # kind, entries, compute for those missing
+
+TeasersFilled = Callable[[list[Entry], Callable[[Entry], str]], list[str]]  # entries, how to fill one's teaser
 
 
-def compute_each(kind: str, entries: list[Entry], compute: Callable[[Entry], Any]) -> list:
-    """compute(entry) for every entry: what a build without a cache does."""
-    return [compute(entry) for entry in entries]
+def compute_each(kind: str, entries: list[Entry], compute: Callable[[list[Entry]], list]) -> list:
+    """compute(entries): what a build without a cache does."""
+    return compute(entries)
 
 
 def no_memo(rel: str, template: str, inputs: Any, produce: Callable[[], bytes]) -> bytes:
@@ -75,11 +91,14 @@ class PageRenderer:
     """Owns the template environment and the values every template can use.
 
     `memo(rel, template, inputs, produce)` may skip `produce` for a file whose inputs are unchanged.
-    `only`, when given, names the only files to make (the others are known right as they stand)."""
+    `only`, when given, names the only files to make (the others are known right as they stand).
+    `teasers_filled`, when given, fills the teasers of every listing page to make before the first is
+    made, all at once (over several processes, say); otherwise each is filled when a page shows it."""
 
     def __init__(self, site: Site, environment: jinja2.Environment, rendered: Rendered, memo: Memo = no_memo,
-                 only: frozenset[str] | None = None):
+                 only: frozenset[str] | None = None, teasers_filled: TeasersFilled | None = None):
         self.site, self.rendered, self.memo, self.only = site, rendered, memo, only
+        self.teasers_filled = teasers_filled
         self.hrefs: dict[str, str] = {}
         config = site.config
         self.env = environment
@@ -104,15 +123,31 @@ class PageRenderer:
         return found
 
     def teaser_html(self, teaser: Teaser) -> Markup:
-        """`_teaser.html` filled with `teaser` (and the theme's globals only), once per post and process.
+        """`_teaser.html` filled with `teaser` (and the theme's globals only), once per post.
 
         A post shows the same teaser on its home, category, tag, author and month listings; including
         the partial on every one of them cost 40% of a listing page's time."""
         source = teaser.entry.post.source
         found = self.teasers.get(source)
         if found is None:
-            found = self.teasers[source] = Markup(self.env.get_template(TEASER_TEMPLATE).render(teaser=teaser))
+            found = self.teasers[source] = Markup(self._filled(teaser))
         return found
+
+    def _filled(self, teaser: Teaser) -> str:
+        return self.env.get_template(TEASER_TEMPLATE).render(teaser=teaser)
+
+    def _fill_listed_teasers(self, home: tuple[Entry, ...]) -> None:
+        """Fill the teasers of the listing pages to make at once (see teasers_filled), before any of them
+        is made: each is then filled once for the whole build, not once in each process making pages."""
+        pages = [(home, "")] + [(archive.entries, archive.url) for listing in self.site.archives.values()
+                                for archive in listing]
+        listed: dict[str, Entry] = {}
+        for entries, url in pages:
+            for page in paginate(entries, url, self.site.config.paginate):
+                if self.only is None or output_path(page.url) in self.only:
+                    listed.update((entry.post.source, entry) for entry in page.entries)
+        filled = self.teasers_filled(list(listed.values()), lambda entry: self._filled(self.rendered.teaser(entry)))
+        self.teasers.update(zip(listed, map(Markup, filled)))
 
     def long_date(self, moment: datetime) -> str:
         return self.dates.date(moment)
@@ -152,8 +187,10 @@ class PageRenderer:
             yield self.post(entry)
         for page in self.site.pages:
             yield self.static_page(page)
-        home = sorted(self.site.entries, key=lambda e: not e.post.pinned)
-        yield from self.listing(tuple(home), "", self.site.config.title, None)
+        home = tuple(sorted(self.site.entries, key=lambda e: not e.post.pinned))
+        if self.teasers_filled is not None:
+            self._fill_listed_teasers(home)
+        yield from self.listing(home, "", self.site.config.title, None)
         for kind, archives in self.site.archives.items():
             for archive in archives:
                 yield from self.listing(archive.entries, archive.url, ARCHIVE_HEADINGS[kind].format(archive.name), archive)

@@ -214,6 +214,28 @@ def test_a_new_post_rerenders_the_pages_it_changes_and_leaves_the_others(site: S
     assert site.files() == clean_build(site.root, site.root / "clean")
 
 
+def test_a_new_post_fills_its_own_teaser_and_the_listings_take_the_others_from_the_cache(site: SiteFolder, monkeypatch):
+    for day in (10, 11, 12):
+        site.post(f"2026-01-{day}-day-{day}", f"Body of day {day}.", title=f"Day {day}", category="Work")
+    site.build()
+    filled: list[str] = []
+    real_render = jinja2.Template.render
+
+    def render(self, **values):
+        if "teaser" in values:
+            filled.append(values["teaser"].entry.post.title)
+        return real_render(self, **values)
+
+    monkeypatch.setattr(jinja2.Template, "render", render)
+    site.post("2026-01-13-day-13", "Body of day 13.", title="Day 13", category="Work")
+    site.build()
+    assert filled == ["Day 13", "Day 12"], "only the new post and the one now linking to it as newer"
+    assert [h.get_text(strip=True) for h in site.html("category/work/").select(".teaser h2")] == [
+        "Day 13", "Day 12", "Day 11", "Day 10"]
+    monkeypatch.setattr(jinja2.Template, "render", real_render)
+    assert site.files() == clean_build(site.root, site.root / "clean")
+
+
 def test_a_sites_own_teaser_shows_on_every_listing_and_follows_the_whole_site(site: SiteFolder):
     """Listings show `_teaser.html` through the teaser_html() helper; an override of that partial alone
     replaces it everywhere, and one that reads `site` makes listings depend on every post."""
