@@ -155,7 +155,7 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
     before = {entry.post.source: entry for entry in old.entries}
     after = {entry.post.source: entry for entry in site.entries}
     changed = [source for source in before.keys() | after.keys() if source not in before or source not in after
-               or before[source].made_from() != after[source].made_from()]
+               or (before[source] is not after[source] and before[source].made_from() != after[source].made_from())]
     files: set[str] = set()
     for source in changed:
         files.update(snapshot.depends.get(source, ()))
@@ -270,7 +270,7 @@ def _assembled_again(snapshot: Snapshot, config: SiteConfig, now: datetime, made
     for source in sorted(by_source, key=lambda source: source.split("/")):
         kinds[type(by_source[source])].append(by_source[source])
     content = Content(tuple(kinds[Post]), tuple(kinds[Page]), tuple(kinds[Comment]), snapshot.site.static_files)
-    site = assemble_site(config, content, now, include_drafts=snapshot.site.drafts_shown)
+    site = assemble_site(config, content, now, include_drafts=snapshot.site.drafts_shown, earlier=snapshot.site)
     return site, hidden_records(site, content), dict(Counter(post.slug for post in content.posts))
 
 

@@ -12,8 +12,11 @@ import pytest
 import generator.build
 import generator.prepare
 from generator.cache import CACHE_DIR, BuildCache
+from generator.config import load_config
+from generator.content import Content, load_content
 from generator.errors import SiteError
 from generator.output import output_stats, output_stats_later
+from generator.site import assemble_site
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 from tests.test_incremental import clean_build
 
@@ -325,3 +328,29 @@ def test_the_first_post_shown_after_none_reaches_the_404_pages_recent_posts(site
     site.build(cache=cache)
     assert [a.get_text() for a in site.html("404.html").select("main li a")] == ["First shown"]
     assert site.files() == clean_build(site.root, site.root / "clean")
+
+
+def test_an_assembly_lent_the_last_site_equals_one_from_scratch_and_rebuilds_only_changed_entries(site: SiteFolder):
+    """A new post between two others changes its neighbours' links: those three entries are built, the
+    others and the archives they alone fill are the last site's own objects."""
+    for day, category in ((10, "Work"), (11, "Life"), (13, "Work"), (14, "Life")):
+        site.post(f"2026-01-{day}-day-{day}", f"Day {day}.", category=category, date=f"2026-01-{day} 10:00",
+                  tags=f"[day-{day}]")
+    site.file("content/comments/day-10/c1.md", COMMENT.format("A comment."))
+    config, _ = load_config(site.root)
+    before, _ = load_content(config)
+    earlier = assemble_site(config, before, NOW)
+    site.post("2026-01-12-day-12", "Day 12.", category="Work", date="2026-01-12 10:00")
+    added = tuple(post for post in load_content(config)[0].posts if "day-12" in post.source)
+    same_records = Content(before.posts + added, before.pages, before.comments, before.static_files)  # the last records
+    lent = assemble_site(config, same_records, NOW, earlier=earlier)
+    assert lent == assemble_site(config, same_records, NOW)
+    reused = {e.post.slug for e in lent.entries if any(e is old for old in earlier.entries)}
+    assert reused == {"day-10", "day-14"}, "day 11 and 13 now link to day 12"
+    archives = {a.url: a for listing in lent.archives.values() for a in listing}
+    old_archives = {a.url: a for listing in earlier.archives.values() for a in listing}
+    assert archives["category/life/"] is not old_archives["category/life/"], "it holds day 11, rebuilt"
+    assert archives["tag/day-10/"] is old_archives["tag/day-10/"] and archives["tag/day-14/"] is old_archives["tag/day-14/"]
+    assert archives["tag/day-11/"] is not old_archives["tag/day-11/"]
+    assert assemble_site(config, same_records, NOW, include_drafts=True, earlier=earlier) == assemble_site(
+        config, same_records, NOW, include_drafts=True)
