@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.config import Author, SiteConfig
-from generator.site import ARCHIVE_INDEX, Entry, PageEntry, Site, absolute, paginate
+from generator.site import ARCHIVE_INDEX, Entry, PageEntry, Site, absolute, page_urls
 
 SCHEMA = "https://schema.org"
 JSON_IN_HTML = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"))
@@ -120,13 +120,17 @@ def inert_json(data: Any) -> str:
 def listing_lastmods(site: Site) -> list[tuple[str, datetime | None]]:
     """Sitemap rows for every listing a crawler can reach (the home page's first page excepted, which
     the sitemap already has): archive indexes, archives and later pages, each dated by its newest post."""
+    updated = {id(entry): entry.updated for entry in site.entries}  # archives hold the site's own entries
+    per_page = site.config.paginate
+
     def newest(entries: tuple[Entry, ...]) -> datetime | None:
-        return max((e.updated for e in entries), default=None)
+        return max((updated[id(e)] for e in entries), default=None)
 
     listings = [("", site.entries)] + [(a.url, a.entries) for kind in site.archives.values() for a in kind]
-    rows = [(page.url, newest(page.entries)) for url, entries in listings
-            for page in paginate(entries, url, site.config.paginate) if page.url]
-    return rows + [(ARCHIVE_INDEX[kind], newest(site.entries)) for kind in site.archives]
+    rows = [(url, newest(entries[number * per_page : (number + 1) * per_page])) for first, entries in listings
+            for number, url in enumerate(page_urls(first, len(entries), per_page)) if url]
+    everything = newest(site.entries)
+    return rows + [(ARCHIVE_INDEX[kind], everything) for kind in site.archives]
 
 
 def humans_txt(site: Site) -> bytes:

@@ -336,14 +336,42 @@ class _EntryBuilder:
     """Builds the entries of one build, with what every post shares worked out once (the zone, the domain
     and path of feed IDs) rather than once per post.
 
-    Nothing built here may be shared between entries where it was not before (a Link, a URL string): the
-    Site must pickle to the same bytes, and pickle writes a shared object once and refers back to it."""
+    The links to archives are made once each and shared by the entries filed there, and so are the
+    footers (both frozen): 10,000 posts held 55,000 links and 10,000 footers, with their strings a third
+    of the objects a snapshot pickles and loads."""
 
     def __init__(self, config: SiteConfig, now: datetime, problems: list[Problem]):
         self.config, self.now, self.problems = config, now, problems
         self.zone = config.tz
         self.host = urlsplit(config.base_url).hostname
         self.base_path = config.base_path
+        self.links: dict[tuple, Link] = {}
+        self.footers: dict[tuple, Footer] = {}
+
+    def archive_link(self, title: str, kind: str, key: str) -> Link:
+        found = self.links.get((kind, key, title))
+        if found is None:
+            found = self.links[(kind, key, title)] = Link(title, f"{kind}/{term_slug(key)}/")
+        return found
+
+    def footer(self, post: Post) -> Footer:
+        """decide_footer() for the post, once for each disclaimer setting, category and author it is
+        decided by (a pure function of them: the footers are shared like the links)."""
+        decided_by = (post.disclaimer, post.category, post.author)
+        found = self.footers.get(decided_by)
+        if found is None:
+            config = self.config
+            found = self.footers[decided_by] = decide_footer(post.disclaimer, config.categories.get(post.category),
+                                                             config.authors[post.author], config.disclaimer)
+        return found
+
+    def month_link(self, year: int, month: int) -> Link:
+        found = self.links.get((year, month))
+        if found is None:
+            padded = _padded_date(year, month, 1)
+            found = self.links[(year, month)] = Link(month_title(year, month, self.config.language),
+                                                     f"{padded[0]}/{padded[1]}/")
+        return found
 
     def entries(self, visible: list[tuple[Post, str]], responses: dict[str, tuple[Comment, ...]],
                 lent: dict[str, Entry]) -> list[Entry]:
@@ -373,18 +401,17 @@ class _EntryBuilder:
         """One post as published; `local` is its date in the site's zone, `url` its permalink."""
         config = self.config
         author = config.authors[post.author]
-        year, month, _ = _padded_date(local.year, local.month, local.day)
         comments = tuple(c for c in responses if c.type == "comment") if responses else ()
         return Entry(
             post=post,
             url=url,
             feed_id=_feed_id(post, local, self.host, self.base_path),
             author=author,
-            author_link=Link(author.name, f"author/{term_slug(author.key)}/"),
-            category=Link(post.category, f"category/{term_slug(post.category)}/"),
-            tags=tuple([Link(tag, f"tag/{term_slug(tag)}/") for tag in post.tags]),
-            month=Link(month_title(local.year, local.month, config.language), f"{year}/{month}/"),
-            footer=decide_footer(post.disclaimer, config.categories.get(post.category), author, config.disclaimer),
+            author_link=self.archive_link(author.name, "author", author.key),
+            category=self.archive_link(post.category, "category", post.category),
+            tags=tuple([self.archive_link(tag, "tag", tag) for tag in post.tags]),
+            month=self.month_link(local.year, local.month),
+            footer=self.footer(post),
             threads=_threads(comments, self.problems) if comments else (),
             pings=tuple(c for c in responses if c.type != "comment") if responses else (),
             comments=responses,
@@ -539,8 +566,13 @@ def _archives(config: SiteConfig, entries: list[Entry], lent: dict[str, tuple[Ar
 
 
 def _lent(old: Archive | None, new: Archive) -> Archive:
-    """The archive lent, when equal to the new one (its entries compared by identity first: fast when lent too)."""
-    return old if old is not None and old == new else new
+    """The archive lent, when it is the new one with the very same entry objects (an equal entry made
+    again would leave the archive holding another object than the site's entries, which with_responses
+    relies on being one)."""
+    if (old is None or (old.kind, old.name, old.description) != (new.kind, new.name, new.description)
+            or len(old.entries) != len(new.entries) or not all(a is b for a, b in zip(old.entries, new.entries))):
+        return new
+    return old
 
 
 def _description(config: SiteConfig, kind: str, name: str) -> str | None:
