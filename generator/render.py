@@ -139,13 +139,13 @@ class PageRenderer:
     def _fill_listed_teasers(self, home: tuple[Entry, ...]) -> None:
         """Fill the teasers of the listing pages to make at once (see teasers_filled), before any of them
         is made: each is then filled once for the whole build, not once in each process making pages."""
-        pages = [(home, "")] + [(archive.entries, archive.url) for listing in self.site.archives.values()
-                                for archive in listing]
-        listed: dict[str, Entry] = {}
-        for entries, url in pages:
-            for page in paginate(entries, url, self.site.config.paginate):
-                if self.only is None or output_path(page.url) in self.only:
-                    listed.update((entry.post.source, entry) for entry in page.entries)
+        listed = {entry.post.source: entry for entry in home}  # every post is on the home listing
+        if self.only is not None:
+            pages = [(home, "")] + [(archive.entries, archive.url) for listing in self.site.archives.values()
+                                    for archive in listing]
+            listed = {entry.post.source: entry for entries, url in pages
+                      for page in paginate(entries, url, self.site.config.paginate) if output_path(page.url) in self.only
+                      for entry in page.entries}
         filled = self.teasers_filled(list(listed.values()), lambda entry: self._filled(self.rendered.teaser(entry)))
         self.teasers.update(zip(listed, map(Markup, filled)))
 

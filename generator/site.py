@@ -541,7 +541,7 @@ def _in_loop(comment: Comment, by_key: dict[str, Comment]) -> bool:
 def _archives(config: SiteConfig, entries: list[Entry], lent: dict[str, tuple[Archive, ...]]
               ) -> dict[str, tuple[Archive, ...]]:
     """Every category, tag, author and month with its entries; each archive takes its name and URL from
-    the first (newest) entry that links to it. An archive in `lent` equal to one made here is taken instead."""
+    the first (newest) entry that links to it. An archive in `lent` holding the same entries is taken instead (_lent)."""
     earlier = {archive.url: archive for listing in lent.values() for archive in listing}
     groups: dict[str, dict[str, tuple[str, list[Entry]]]] = {kind: {} for kind in ARCHIVE_KINDS}
     categories, tags, authors, months = (groups[kind] for kind in ARCHIVE_KINDS)
