@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.corpus import write_corpus  # noqa: E402
 from benchmarks.pelican import pelican_build  # noqa: E402
+from benchmarks.yardstick import ISSUE_MS_PER_POST, machine_factor, pipeline_ms_per_post  # noqa: E402
 
 MEASURE = """
 import json, resource, subprocess, sys, time
@@ -236,6 +237,10 @@ def main() -> None:
         corpus = args.work / f"corpus-{posts}"
         if not (corpus / "site.yaml").exists():
             write_corpus(corpus, posts)
+        yardstick = pipeline_ms_per_post(corpus)
+        print(f"| {posts} | none | the issue's yardstick: frontmatter, markdown-it-py, a template, a file, one process "
+              f"(the issue's machine: {ISSUE_MS_PER_POST} ms) | {yardstick:.2f} ms/post "
+              f"({machine_factor(yardstick):.2f}x) | | | |", flush=True)
         cold = {}
         for renderer in args.renderers:
             site = args.work / f"site-{posts}-{renderer}"

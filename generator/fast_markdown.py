@@ -30,6 +30,8 @@ ANCHORED_HEADING = re.compile(r"<h([2-4])>")
 HIGHLIGHTED_FENCE = re.compile(r'<pre><code class="language-([^"]*)">.*?</code></pre>\n', re.DOTALL)
 PLAIN_INLINE_NOTE = re.compile(r"\^\[(?=[ -~])[^][\\`\n]+\]")  # markdown-it-pyrs 0.4 panics on others: ^[a [b]], ^[é]
 FOOTNOTE_NODES = ("footnote_ref", "footnote_inline", "footnote_container")
+HEADING_NODES = ("heading", "lheading")
+URL_NODES = ("link", "image")
 FOOTNOTES_OPEN = '<hr class="footnotes-sep" />\n<section class="footnotes">\n<ol class="footnotes-list">\n'
 FOOTNOTES_HEADING = '<h2 class="visually-hidden">Footnotes</h2>\n'
 FOOTNOTES_CLOSE = "</ol>\n</section>\n"
@@ -65,28 +67,27 @@ class FastRenderer:
                 raise
             return None  # markdown-it-pyrs 0.4 panics on some footnote syntax: "   [^ü]:[^1&amp;", "^[a [b]]"
         headings, fences, footnotes = [], [], []
-        for node in tree.walk():
-            if node.name in ("heading", "lheading") and 2 <= node.meta["level"] <= 4:
-                headings.append("".join(_heading_text(node)))
-            elif node.name in FOOTNOTE_NODES:
+        for node in tree.walk():  # a hundred nodes a post: each name and meta is made anew when read
+            name = node.name
+            if name in HEADING_NODES:
+                if 2 <= node.meta["level"] <= 4:
+                    headings.append("".join(_heading_text(node)))
+            elif name in FOOTNOTE_NODES:
                 footnotes.append(node)
-            elif self._rebased(node):
+            elif name == "fence":
+                meta = node.meta
+                if meta["info"]:
+                    if not PLAIN_LANGUAGE.fullmatch(meta["info"]):
+                        return None
+                    fences.append((meta["info"], meta["content"]))
+            elif self.rebase_root_links and name in URL_NODES and _root_relative(node.meta.get("url", "")):
                 return None
-            elif node.name == "fence" and node.meta["info"]:
-                if not PLAIN_LANGUAGE.fullmatch(node.meta["info"]):
-                    return None
-                fences.append((node.meta["info"], node.meta["content"]))
         html = self.trusted.render(source)
         if "[^" in source or "^[" in source:
             html = _reference_footnotes(html, source, footnotes)
             if html is None:
                 return None
         return self._highlight(self._anchor(html, headings), fences)
-
-    def _rebased(self, node) -> bool:
-        """A root-relative link or image the reference moves under the site's path."""
-        url = node.meta.get("url", "") if node.name in ("link", "image") else ""
-        return self.rebase_root_links and url.startswith("/") and not url.startswith("//")
 
     def comment(self, source: str) -> str:
         """A comment's HTML before sanitising (raw HTML is text here, as in the reference)."""
@@ -115,6 +116,11 @@ class FastRenderer:
             return spans + "\n" if spans else match.group(0)
 
         return HIGHLIGHTED_FENCE.sub(highlighted, html) if fences else html
+
+
+def _root_relative(url: str) -> bool:
+    """A link or image written from the domain root, which the reference moves under the site's path."""
+    return url.startswith("/") and not url.startswith("//")
 
 
 def _heading_text(node) -> Iterator[str]:

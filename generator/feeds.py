@@ -189,10 +189,12 @@ def _serialise(feed: FeedGenerator, config: SiteConfig, page: FeedPage, link: Fe
 
 def _generator(config: SiteConfig, page: FeedPage, items: list[FeedItem], newest: datetime) -> FeedGenerator:
     """Everything both formats share; _serialise adds the id and links of each file."""
-    from feedgen.feed import FeedGenerator
+    from feedgen.feed import FeedGenerator  # first: it imports lxml.etree, which feedgen.ext.dc needs
+    from feedgen.ext.dc import DcEntryExtension, DcExtension
 
     feed = FeedGenerator()
-    feed.load_extension("dc", atom=False, rss=True)
+    # what load_extension("dc") registers, without its failed import of a `dc_entry` module on every feed
+    feed.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     feed.subtitle(page.subtitle)
     feed.language(config.language)
     feed.generator("deskpress", __version__)

@@ -113,7 +113,7 @@ class Manifest:
 
         A file counts when its stat is the recorded one and it was not racy then (a racy file could
         have changed without changing its stat); one racy now was digested before the build began."""
-        base = str(root / "x")[:-1]  # how the walk spelled paths under `root` ("" for ".")
+        base = str(root.resolve() / "x")[:-1]  # how take_inputs spelled paths under `root`
         unchanged = {rel: version for rel, version in self.sources.items()
                      if (path := base + rel) not in self.inputs.digests
                      and self.inputs.stats.get(path, ()) == current.stats.get(path)}
@@ -127,7 +127,7 @@ class Manifest:
 
         A file whose stat is the recorded one and was not racy then is unchanged; any other is compared
         by content with the version this build recorded, and counts as changed when there is none."""
-        base = str(root / "x")[:-1]
+        base = str(root.resolve() / "x")[:-1]
 
         def relative(path: str) -> str:
             return path[len(base):] if path.startswith(base) else path
@@ -169,7 +169,9 @@ def _version(name: str) -> str:
 def take_inputs(root: Path, theme_folders: tuple[Path, ...]) -> Inputs:
     """Stat site.yaml, content/, themes/ and the bundled theme folders, then digest the racy files.
 
-    Call it before the build reads anything: what it records must not be newer than what the build used."""
+    Call it before the build reads anything: what it records must not be newer than what the build used.
+    Paths are recorded absolute, so `deskpress build` and `deskpress build --site PATH` share one record."""
+    root = root.resolve()
     taken_at = time.time_ns()
     stats: dict[str, Stat] = {}
     with os.scandir(root) as entries:

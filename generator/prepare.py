@@ -102,7 +102,7 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
         return None
     changed, added, gone = previous.changes(inputs, config.root)  # none at all: files touched, not changed
     snapshot = cache.snapshot(out)
-    if snapshot is None or any(rel not in snapshot.records for rel in changed + gone) or in_output() != previous.outputs:
+    if snapshot is None or any(rel not in snapshot.records for rel in changed + gone):
         return None
     recall = SourceRecall(cache, config)
     edits = _edits(config, snapshot, cache, recall, changed + added, gone)
@@ -134,6 +134,8 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
     edited = made + edits.removed
     known = recallable(snapshot, site, {r.source for r in edited}, {r.post_slug for r in edited if isinstance(r, Comment)},
                        with_sources=assembled)
+    if in_output() != previous.outputs:  # asked last, so that the output folder is walked while the above is done
+        return None
     return Prepared(site, rendered, previous.warnings, record_keys, records, versions, previous.built_for, slugs, hidden,
                     taken_up, known, only, assembled)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from benchmarks.corpus import AUTHORS, CATEGORIES, write_corpus
 from benchmarks.run import in_process_edits, scenarios, write_floor
+from benchmarks.yardstick import machine_factor, pipeline_ms_per_post
 
 
 def test_the_corpus_is_the_same_for_the_same_seed_and_differs_for_another(tmp_path: Path):
@@ -40,3 +41,11 @@ def test_the_file_system_floor_writes_exactly_the_built_files(tmp_path: Path):
 
     assert write_floor(site / "public", tmp_path / "floor") > 0
     assert files(tmp_path / "floor") == files(site / "public")
+
+
+def test_the_yardstick_runs_the_issues_minimal_pipeline_over_the_corpus(tmp_path: Path):
+    site = write_corpus(tmp_path / "site", 5)
+    ms = pipeline_ms_per_post(site, posts=5, rounds=1)
+    assert ms > 0
+    assert machine_factor(ms) == ms / 2.9
+    assert not (site / "public").exists()  # it writes its pages in a temporary folder, never into the site

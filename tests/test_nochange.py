@@ -20,12 +20,12 @@ from click.testing import CliRunner
 import generator.prepare
 import generator.content
 import generator.manifest
-from generator.build import BuildResult
+from generator.build import BuildResult, build
 from generator.cache import CACHE_DIR, BuildCache
 from generator.cli import main
 from generator.errors import SiteError
 from generator.theme import default_theme_dir
-from tests.conftest import BASIC_CONFIG, SiteFolder
+from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 from tests.test_incremental import clean_build
 
 SHORTCUT = "checking for changes"
@@ -82,6 +82,17 @@ def test_a_rebuild_with_nothing_changed_reads_and_writes_nothing(blog: SiteFolde
 def test_the_shortcut_survives_a_restart_through_the_persistent_cache(blog: SiteFolder):
     blog.build(cache=BuildCache(blog.root))
     assert took_shortcut(blog.build(cache=BuildCache(blog.root)))
+    assert took_shortcut(blog.build())
+
+
+def test_the_site_folder_named_relatively_or_absolutely_is_one_site(blog: SiteFolder, monkeypatch):
+    """`deskpress build` in the folder and `deskpress build --site PATH` from elsewhere share their record."""
+    blog.build()
+    monkeypatch.chdir(blog.root.parent)
+    relative = Path(blog.root.name)
+    assert took_shortcut(build(relative, NOW, output=blog.out))
+    monkeypatch.chdir(blog.root)
+    assert took_shortcut(build(Path("."), NOW, output=blog.out))
     assert took_shortcut(blog.build())
 
 
