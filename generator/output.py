@@ -131,6 +131,9 @@ class Staging:
             return self._commit_fresh()
         ready: set[Path] = set()
         for rel, name in self.changed:
+            if self.existing.get(rel, (-1,))[0] >= 0:  # a file there before: its folders stand, nothing in its way
+                os.replace(os.path.join(self.stage, name), os.path.join(self.out, rel))
+                continue
             target = self.out / rel
             if target.parent not in ready:
                 _clear_way(self.out, target.parent)
