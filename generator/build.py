@@ -24,7 +24,7 @@ from generator.localise import LocalDates
 from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, take_inputs
 from generator.markdown import pygments_css, renderer_version
 from generator.metadata import humans_txt
-from generator.output import MARKER, Pending, Staging, Unchanged, WriteReport, output_stats_later
+from generator.output import MARKER, Pending, Staging, Stat, Unchanged, WriteReport, output_stats_later
 from generator.parallel import map_forked, write_all
 from generator.prepare import Prepared, prepare_everything, take_up_snapshot
 from generator.profile import Stopwatch
@@ -71,13 +71,29 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     output folder (serve's own preview folder, removed when it stops): the last build's record of
     what it holds is then trusted instead of walking its 37,000 files again, and kept in memory only.
     """
-    with collector_paused():
-        return _build(root, now, output, drafts, cache, use_cache, jobs, fast_markdown, progress, private_output)
+    walk = None if private_output else early_walk(root, output)
+    try:
+        with collector_paused():
+            return _build(root, now, output, drafts, cache, use_cache, jobs, fast_markdown, progress, private_output, walk)
+    finally:
+        if walk is not None:
+            walk[1]()  # waits for the walking processes, whatever happened: none is left behind
+
+
+def early_walk(root: Path, output: Path | None) -> tuple[Path, Callable[[], dict[str, Stat]]] | None:
+    """The output folder and its walk (output_stats_later), started before anything else is read: every
+    rebuild compares the output with the last build's record, and walking 37,000 files is the longest
+    step of a rebuild after an edit. None when site.yaml cannot tell the folder (the build will say why)."""
+    try:
+        out = output_folder(load_config(root)[0], output)
+    except SiteError:
+        return None
+    return out, output_stats_later(out)
 
 
 def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: BuildCache | None, use_cache: bool,
            jobs: int | None, fast_markdown: bool | None, progress: Callable[[str], None] | None,
-           private_output: bool) -> BuildResult:
+           private_output: bool, walk: tuple[Path, Callable[[], dict[str, Stat]]] | None) -> BuildResult:
     remember = cache is not None or use_cache
     clock = Stopwatch(progress or (lambda stage: None), "checking for changes" if remember else "reading settings")
     if cache is None:
@@ -90,11 +106,13 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
     fast = fast_markdown_available() if fast_markdown is None else fast_markdown
     parameters = build_parameters(config, out, drafts, fast, code_version(), renderer_version(config.base_path, fast))
     previous = cache.manifest(out) if inputs is not None else None
-    if previous is not None and previous.still_holds(parameters, inputs, out, now, private_output):
+    in_output = walk[1] if walk is not None and walk[0] == out else None
+    if in_output is None:  # serve's own folder, which nothing else writes, is as its last build left it
+        in_output = (lambda: previous.outputs) if private_output and previous is not None else output_stats_later(out)
+    if previous is not None and previous.still_holds(parameters, inputs, now, in_output):
         return reported_again(previous, inputs, out, cache, clock)
     clock.stage("reading content")
     jobs = jobs or os.cpu_count() or 1
-    in_output = (lambda: previous.outputs) if private_output and previous is not None else output_stats_later(out)
     try:
         prepared = (take_up_snapshot(cache, previous, inputs, config, out, now, fast, in_output)
                     if previous is not None and inputs is not None and previous.parameters == parameters else None)

@@ -34,11 +34,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from generator.config import SiteConfig
 from generator.content import source_version
 from generator.errors import Problem
-from generator.output import Stat, WriteReport, output_stats
+from generator.output import Stat, WriteReport
 
 MANIFEST_FORMAT = "1"
 RACY_NS = 2_000_000_000
@@ -96,13 +97,12 @@ class Manifest:
     warnings: tuple[Problem, ...]
     sources: dict[str, str] = field(default_factory=dict)
 
-    def still_holds(self, parameters: tuple, inputs: Inputs, out: Path, now: datetime, private_output: bool = False) -> bool:
-        """Would a build with these parameters, inputs and `now` write exactly what `out` holds?
-
-        `private_output`: nothing else writes to `out`, so it holds what this build left there."""
+    def still_holds(self, parameters: tuple, inputs: Inputs, now: datetime, in_output: Callable[[], dict[str, Stat]]) -> bool:
+        """Would a build with these parameters, inputs and `now` write exactly what the output folder holds
+        (`in_output()`: the stat of each of its files)?"""
         return (self.parameters == parameters and self.holds_at(now)
                 and self.inputs.matches(inputs)
-                and (private_output or output_stats(out) == self.outputs))
+                and in_output() == self.outputs)
 
     def holds_at(self, now: datetime) -> bool:
         """Is `now` in the span this build's output is right for (no scheduled post due, no comments closing)?"""

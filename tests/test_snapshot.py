@@ -295,11 +295,22 @@ def test_files_touched_but_not_changed_rewrite_nothing_and_read_nothing_else(blo
     assert blog.build(cache=cache).site is None, "the new stats were recorded: the next build stops at the manifest"
 
 
-def test_the_output_folder_is_walked_by_another_process_with_the_same_result(blog: SiteFolder):
+@pytest.mark.parametrize("walkers", [1, 2, 3])
+def test_the_output_folder_is_walked_by_other_processes_with_the_same_result(blog: SiteFolder, walkers: int):
     blog.build()
-    later = output_stats_later(blog.out)
+    later = output_stats_later(blog.out, walkers)
     assert later() == output_stats(blog.out) == later()
-    with pytest.raises(ChildProcessError):  # the walking process was waited for: none is left
+    with pytest.raises(ChildProcessError):  # the walking processes were waited for: none is left
+        os.waitpid(-1, os.WNOHANG)
+    assert output_stats_later(blog.root / "nowhere")() == output_stats(blog.root / "nowhere")
+
+
+def test_a_build_that_fails_leaves_no_walking_process_behind(blog: SiteFolder):
+    blog.build()
+    blog.file("content/posts/2026-02-02-bad.md", "---\ntitle: Bad\ndate: next tuesday\n---\nBody.\n")
+    with pytest.raises(SiteError):
+        blog.build()
+    with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
 
 
