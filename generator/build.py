@@ -36,6 +36,8 @@ from generator.site import Entry, Site
 from generator.snapshot import Snapshot, depends_by_source
 from generator.theme import Theme, default_theme_dir, load_theme, template_problem
 
+Walk = tuple[Path, Callable[[], dict[str, Stat]]]  # an output folder, and what its walk found (when called)
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -80,7 +82,7 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
             walk[1]()  # waits for the walking processes, whatever happened: none is left behind
 
 
-def early_walk(root: Path, output: Path | None) -> tuple[Path, Callable[[], dict[str, Stat]]] | None:
+def early_walk(root: Path, output: Path | None) -> Walk | None:
     """The output folder and its walk (output_stats_later), started before anything else is read: every
     rebuild compares the output with the last build's record, and walking 37,000 files is the longest
     step of a rebuild after an edit. None when site.yaml cannot tell the folder (the build will say why)."""
@@ -93,7 +95,7 @@ def early_walk(root: Path, output: Path | None) -> tuple[Path, Callable[[], dict
 
 def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: BuildCache | None, use_cache: bool,
            jobs: int | None, fast_markdown: bool | None, progress: Callable[[str], None] | None,
-           private_output: bool, walk: tuple[Path, Callable[[], dict[str, Stat]]] | None) -> BuildResult:
+           private_output: bool, walk: Walk | None) -> BuildResult:
     remember = cache is not None or use_cache
     clock = Stopwatch(progress or (lambda stage: None), "checking for changes" if remember else "reading settings")
     if cache is None:
@@ -107,7 +109,7 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
     parameters = build_parameters(config, out, drafts, fast, code_version(), renderer_version(config.base_path, fast))
     previous = cache.manifest(out) if inputs is not None else None
     in_output = walk[1] if walk is not None and walk[0] == out else None
-    if in_output is None:  # serve's own folder, which nothing else writes, is as its last build left it
+    if in_output is None:  # not walked yet: serve's own folder (as its last build left it: nothing else writes there)
         in_output = (lambda: previous.outputs) if private_output and previous is not None else output_stats_later(out)
     if previous is not None and previous.still_holds(parameters, inputs, now, in_output):
         return reported_again(previous, inputs, out, cache, clock)
