@@ -141,11 +141,12 @@ class PageRenderer:
         is made: each is then filled once for the whole build, not once in each process making pages."""
         listed = {entry.post.source: entry for entry in home}  # every post is on the home listing
         if self.only is not None:
-            pages = [(home, "")] + [(archive.entries, archive.url) for listing in self.site.archives.values()
-                                    for archive in listing]
-            listed = {entry.post.source: entry for entries, url in pages
-                      for page in paginate(entries, url, self.site.config.paginate) if output_path(page.url) in self.only
-                      for entry in page.entries}
+            per_page, listed = self.site.config.paginate, {}
+            for entries, url in [(home, "")] + [(archive.entries, archive.url) for listing in self.site.archives.values()
+                                                for archive in listing]:
+                for number, page_url in enumerate(page_urls(url, len(entries), per_page)):
+                    if output_path(page_url) in self.only:
+                        listed.update((e.post.source, e) for e in entries[number * per_page : (number + 1) * per_page])
         filled = self.teasers_filled(list(listed.values()), lambda entry: self._filled(self.rendered.teaser(entry)))
         self.teasers.update(zip(listed, map(Markup, filled)))
 
@@ -221,6 +222,8 @@ class PageRenderer:
             return
         feeds = archive_feed_links(self.site.config, archive.kind, archive.name, url) if archive else ()
         for listing in paginate(entries, url, self.site.config.paginate):
+            if self.only is not None and output_path(listing.url) not in self.only:
+                continue  # what page() would say, before its values are made: 1,000 home pages, one to make
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"
             yield self.page("listing.html", listing.url, title, feeds, heading=heading, archive=archive_heading(archive) if archive else None,
                             listing=listing, derived=lambda listing=listing: {"teasers": [self.rendered.teaser(e) for e in listing.entries]},
