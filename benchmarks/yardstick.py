@@ -4,8 +4,8 @@ Issue 5 sets its targets on "this project's 2-core machine", and says what that 
 single-process Python pipeline that only parses frontmatter, renders Markdown with markdown-it-py,
 fills a template and writes a page: about 2.9 ms per post. The project's VMs change speed from day to
 day (the same code built the same corpus cold in 16 s one day and 27-42 s on others), so the
-benchmark runs that very pipeline on the corpus it times and prints the ratio: a figure measured on a
-VM 1.5 times slower than the issue's compares with 1.5 times its target.
+benchmark runs that very pipeline on the corpus it times and prints it with its ratio to the issue's
+figure: a gauge of the VM's Python speed that day (not of its disk, which varies on its own).
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ except ImportError:  # the [fast] extra is not installed
 
 RAW_HEADING_OR_PRE = re.compile(r"<(h[1-6]|pre)\b", re.IGNORECASE)
 TABLE_LINE_AFTER_QUOTE = re.compile(r"\n[ \t]*>[^\n]*\n(?![ \t]*>)[^\n]*\|")  # searched in "\n" + source: each line's start
-
 PLAIN_LANGUAGE = re.compile(r"[\w+#.-]+")
 ANCHORED_HEADING = re.compile(r"<h([2-4])>")
 HIGHLIGHTED_FENCE = re.compile(r'<pre><code class="language-([^"]*)">.*?</code></pre>\n', re.DOTALL)
