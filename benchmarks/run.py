@@ -41,7 +41,9 @@ import json, resource, subprocess, sys, time
 started = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
 wall = time.perf_counter() - started
-print(json.dumps({"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "code": code}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build and every process it forked and waited for
+print(json.dumps({"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "user": usage.ru_utime, "sys": usage.ru_stime,
+                  "code": code}))
 """
 
 SERVE = """
@@ -241,9 +243,11 @@ def write_floor(built: Path, target: Path) -> float:
 def report(posts: int, renderer: str, results: dict[str, list[dict]], serve: list[float]) -> None:
     for name, runs in results.items():
         wall = statistics.median(r["wall"] for r in runs)
+        user, system = statistics.median(r["user"] for r in runs), statistics.median(r["sys"] for r in runs)
         print(f"| {posts} | {renderer} | {name} | {wall:.2f} s | {max(r['rss_mb'] for r in runs):.0f} MB | "
-              f"{max(r['tree_mb'] for r in runs):.0f} MB | {max(r['tree_pss_mb'] for r in runs):.0f} MB |", flush=True)
-    print(f"| {posts} | {renderer} | edit one post, in process (serve) | {statistics.median(serve) * 1000:.0f} ms | | | |",
+              f"{max(r['tree_mb'] for r in runs):.0f} MB | {max(r['tree_pss_mb'] for r in runs):.0f} MB | "
+              f"{user:.2f} s + {system:.2f} s |", flush=True)
+    print(f"| {posts} | {renderer} | edit one post, in process (serve) | {statistics.median(serve) * 1000:.0f} ms | | | | |",
           flush=True)
 
 
@@ -260,8 +264,8 @@ def main() -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
     print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}, Python {sys.version.split()[0]}; "
           f"cold builds {args.settle:.0f} s after deleting the last output")
-    print("| posts | renderer | scenario | median wall | largest process | process tree (RSS) | process tree (PSS) |\n"
-          "| --- | --- | --- | --- | --- | --- | --- |")
+    print("| posts | renderer | scenario | median wall | largest process | process tree (RSS) | process tree (PSS) "
+          "| CPU: user + system (median) |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
     for posts in args.posts:
         corpus = args.work / f"corpus-{posts}"
         if not (corpus / "site.yaml").exists():
@@ -269,7 +273,7 @@ def main() -> None:
         yardstick = pipeline_ms_per_post(corpus)
         print(f"| {posts} | none | the issue's yardstick: frontmatter, markdown-it-py, a template, a file, one process "
               f"(the issue's machine: {ISSUE_MS_PER_POST} ms) | {yardstick:.2f} ms/post "
-              f"({machine_factor(yardstick):.2f}x) | | | |", flush=True)
+              f"({machine_factor(yardstick):.2f}x) | | | | |", flush=True)
         cold = {}
         for renderer in args.renderers:
             site = args.work / f"site-{posts}-{renderer}"
@@ -281,7 +285,7 @@ def main() -> None:
         deleted(args.work / "floor", settle=args.settle)
         floor = write_floor(site / "public", args.work / "floor")
         shutil.rmtree(args.work / "floor")
-        print(f"| {posts} | none | writing the built files only (the file system's floor) | {floor:.2f} s | | | |", flush=True)
+        print(f"| {posts} | none | writing the built files only (the file system's floor) | {floor:.2f} s | | | | |", flush=True)
         if args.pelican:
             seconds = pelican_build(corpus, args.work)
             ratios = ", ".join(f"{name} {wall / seconds:.2f}" for name, wall in cold.items())

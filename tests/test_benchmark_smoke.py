@@ -25,7 +25,8 @@ def test_every_scenario_runs_and_leaves_a_complete_site(tmp_path: Path):
     results = scenarios(site, fast=True, repeat=1)
     assert set(results) == {"cold", "first build, filling the cache", "no change", "edit one post", "add a post",
                             "add a comment"}
-    assert all(run["wall"] > 0 and run["rss_mb"] > 0 for runs in results.values() for run in runs)
+    assert all(run["wall"] > 0 and run["rss_mb"] > 0 and run["user"] > 0 and run["sys"] >= 0
+               for runs in results.values() for run in runs)
     assert len(in_process_edits(site, fast=True, repeat=1)) == 1
     built = site / "public"
     assert (built / "2026" / "01" / "01" / "new-0" / "index.html").is_file()
