@@ -28,8 +28,7 @@ RAW_HEADING_OR_PRE = re.compile(r"<(h[1-6]|pre)\b", re.IGNORECASE)
 TABLE_LINE_AFTER_QUOTE = re.compile(r"\n[ \t]*>[^\n]*\n(?![ \t]*>)[^\n]*\|")  # searched in "\n" + source: each line's start
 PLAIN_LANGUAGE = re.compile(r"[\w+#.-]+")
 ANCHORED_HEADING = re.compile(r"<h([2-4])>")
-HIGHLIGHTED_FENCE = re.compile(r'<pre><code class="language-([^"]*)">.*?</code></pre>\n', re.DOTALL)
-FENCE_CONTENT = re.compile(r'<pre><code class="language-([^"]*)">(.*?)</code></pre>\n', re.DOTALL)
+HIGHLIGHTED_FENCE = re.compile(r'<pre><code class="language-([^"]*)">(.*?)</code></pre>\n', re.DOTALL)
 HEADING_CONTENT = re.compile(r"<h([2-4])>(.*?)</h\1>", re.DOTALL)
 MARKUP_IN_HEADING = re.compile(r"</?(?:em|strong|code|s|a)(?: [^<>]*)?>|<img [^<>]*>")  # what Markdown makes there
 FENCE_MARKS = (re.compile(r"```+([^\n]*)"), re.compile(r"~~~+([^\n]*)"))  # a literal start: searched ten times faster
@@ -85,7 +84,7 @@ class FastRenderer:
             if "<" in text:
                 return None
             titles.append(unescape(text))
-        fences = [(language, unescape(code)) for language, code in FENCE_CONTENT.findall(html)]
+        fences = [(language, unescape(code)) for language, code in HIGHLIGHTED_FENCE.findall(html)]
         return self._highlight(self._anchor(html, titles), fences)
 
     def _from_tree(self, source: str) -> str | None:

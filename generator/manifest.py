@@ -113,7 +113,7 @@ class Manifest:
 
         A file counts when its stat is the recorded one and it was not racy then (a racy file could
         have changed without changing its stat); one racy now was digested before the build began."""
-        base = str(root.resolve() / "x")[:-1]  # how take_inputs spelled paths under `root`
+        base = _prefix(root)
         unchanged = {rel: version for rel, version in self.sources.items()
                      if (path := base + rel) not in self.inputs.digests
                      and self.inputs.stats.get(path, ()) == current.stats.get(path)}
@@ -127,7 +127,7 @@ class Manifest:
 
         A file whose stat is the recorded one and was not racy then is unchanged; any other is compared
         by content with the version this build recorded, and counts as changed when there is none."""
-        base = str(root.resolve() / "x")[:-1]
+        base = _prefix(root)
 
         def relative(path: str) -> str:
             return path[len(base):] if path.startswith(base) else path
@@ -181,6 +181,11 @@ def take_inputs(root: Path, theme_folders: tuple[Path, ...]) -> Inputs:
         _walk_inputs(folder, stats, seen)
     inputs = Inputs(stats, taken_at)
     return replace(inputs, digests={path: file_digest(path) for path in inputs.racy()})
+
+
+def _prefix(root: Path) -> str:
+    """How take_inputs spells the paths of files under `root` (absolute), less their path relative to it."""
+    return str(root.resolve() / "x")[:-1]
 
 
 def _walk_inputs(top: Path, stats: dict[str, Stat], seen: set[tuple[int, int]]) -> None:

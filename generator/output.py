@@ -223,14 +223,14 @@ def output_stats_later(out: Path, walkers: int = 2) -> Callable[[], dict[str, St
     Walking 37,000 files in 31,000 folders takes more than half a second, longer than the rest of a
     rebuild after an edit before its pages: `walkers` processes share the folder's top-level entries,
     and this one goes on meanwhile. A walking process only reads the folder, writes to its pipe and
-    leaves. Without fork, or when the folder cannot be listed, the walk happens when asked for."""
+    leaves. Without fork, or when the folder is empty or cannot be listed, the walk happens when asked for."""
     try:
         names = sorted(os.listdir(out))
     except OSError:
         names = None
-    if "fork" not in multiprocessing.get_all_start_methods() or names is None:
+    if "fork" not in multiprocessing.get_all_start_methods() or not names:
         return lambda: output_stats(out)
-    walks = [_forked(lambda share=names[k::walkers]: output_stats(out, share)) for k in range(min(walkers, len(names)) or 1)]
+    walks = [_forked(lambda share=names[k::walkers]: output_stats(out, share)) for k in range(min(walkers, len(names)))]
     found: list[dict[str, Stat]] = []
 
     def result() -> dict[str, Stat]:

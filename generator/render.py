@@ -141,12 +141,11 @@ class PageRenderer:
         is made: each is then filled once for the whole build, not once in each process making pages."""
         listed = {entry.post.source: entry for entry in home}  # every post is on the home listing
         if self.only is not None:
-            per_page, listed = self.site.config.paginate, {}
-            for entries, url in [(home, "")] + [(archive.entries, archive.url) for listing in self.site.archives.values()
-                                                for archive in listing]:
-                for number, page_url in enumerate(page_urls(url, len(entries), per_page)):
-                    if output_path(page_url) in self.only:
-                        listed.update((e.post.source, e) for e in entries[number * per_page : (number + 1) * per_page])
+            pages = [(home, "")] + [(archive.entries, archive.url) for listing in self.site.archives.values()
+                                    for archive in listing]
+            listed = {entry.post.source: entry for entries, url in pages
+                      for page in paginate(entries, url, self.site.config.paginate) if output_path(page.url) in self.only
+                      for entry in page.entries}
         filled = self.teasers_filled(list(listed.values()), lambda entry: self._filled(self.rendered.teaser(entry)))
         self.teasers.update(zip(listed, map(Markup, filled)))
 
