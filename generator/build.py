@@ -59,7 +59,7 @@ class BuildResult:
 def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = False, *,
           cache: BuildCache | None = None, use_cache: bool = True, jobs: int | None = None,
           fast_markdown: bool | None = None, progress: Callable[[str], None] | None = None,
-          private_output: bool = False) -> BuildResult:
+          private_output: bool = False, changed: frozenset[str] | None = None) -> BuildResult:
     """Build the site in `root` as of `now`; raise SiteError (output untouched) when the input is wrong.
 
     `cache` carries work between builds: pass the same BuildCache to repeated calls in one process
@@ -72,14 +72,27 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     the name of each stage as it starts. `private_output` says nothing but these builds writes to the
     output folder (serve's own preview folder, removed when it stops): the last build's record of
     what it holds is then trusted instead of walking its 37,000 files again, and kept in memory only.
+    There, `changed` may name (relative to `root`) every input file a watcher saw change since the last
+    successful build, and only those are looked at again (see Inputs.updated).
     """
     walk = None if private_output else early_walk(root, output)
     try:
         with collector_paused():
-            return _build(root, now, output, drafts, cache, use_cache, jobs, fast_markdown, progress, private_output, walk)
+            return _build(root, now, output, drafts, cache, use_cache, jobs, fast_markdown, progress, private_output, walk,
+                          changed if private_output else None)
     finally:
         if walk is not None:
             walk[1]()  # waits for the walking processes, whatever happened: none is left behind
+
+
+def inputs_now(root: Path, cache: BuildCache, output: Path | None, changed: frozenset[str] | None) -> Inputs:
+    """The stat of every input (take_inputs), or, given the files `changed` since the last build into
+    `output`, that build's inputs with only those stat'ed again."""
+    if changed is not None and output is not None and (previous := cache.manifest(output.resolve())) is not None:
+        updated = previous.inputs.updated(root, changed)
+        if updated is not None:
+            return updated
+    return take_inputs(root, (default_theme_dir(),))
 
 
 def early_walk(root: Path, output: Path | None) -> Walk | None:
@@ -95,12 +108,12 @@ def early_walk(root: Path, output: Path | None) -> Walk | None:
 
 def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: BuildCache | None, use_cache: bool,
            jobs: int | None, fast_markdown: bool | None, progress: Callable[[str], None] | None,
-           private_output: bool, walk: Walk | None) -> BuildResult:
+           private_output: bool, walk: Walk | None, changed: frozenset[str] | None) -> BuildResult:
     remember = cache is not None or use_cache
     clock = Stopwatch(progress or (lambda stage: None), "checking for changes" if remember else "reading settings")
     if cache is None:
         cache = BuildCache(root, persistent=use_cache)
-    inputs = take_inputs(root, (default_theme_dir(),)) if remember else None
+    inputs = inputs_now(root, cache, output, changed) if remember else None
     config, config_warnings = load_config(root)
     out = output_folder(config, output)
     if private_output:

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import click
 
-from generator.build import BuildResult, build
+from generator.build import BuildResult, build, collector_paused
 from generator.cache import BuildCache
 from generator.errors import Problem, SiteError, error
 from generator.watch import SiteWatcher
@@ -117,12 +117,15 @@ class PreviewState:
             self.condition.notify_all()
 
 
-def rebuild(options: PreviewOptions, output: Path, now: datetime, cache: BuildCache) -> BuildResult:
+def rebuild(options: PreviewOptions, output: Path, now: datetime, cache: BuildCache,
+            changed: frozenset[str] | None = None) -> BuildResult:
     """The one place the preview builds: the same pipeline as `deskpress build`, into the preview folder.
 
-    The warm `cache` held across rebuilds is what makes a save re-render only what it affects.
+    The warm `cache` held across rebuilds is what makes a save re-render only what it affects, and
+    `changed` (what the watcher saw since the last good build) what spares stat-ing every source.
     """
-    return build(options.root, now, output=output, drafts=options.drafts, cache=cache, private_output=options.output is None)
+    return build(options.root, now, output=output, drafts=options.drafts, cache=cache, private_output=options.output is None,
+                 changed=changed)
 
 
 class Rebuilder:
@@ -132,15 +135,20 @@ class Rebuilder:
         self.options, self.output, self.state, self.clock = options, output, state, clock
         self.lock = threading.Lock()
         self.cache = BuildCache(options.root)
+        self.unbuilt: set[str] | None = None  # changed since the last good build; None: not known (none yet)
 
     def __call__(self, changes: frozenset[str]) -> BuildOutcome:
-        with self.lock:
+        with self.lock, collector_paused():  # the cycles a build leaves are collected once tabs are told
             return self._rebuild(changes)
 
     def _rebuild(self, changes: frozenset[str]) -> BuildOutcome:
         version, changed, base_path = self.state.latest.version + 1, tuple(sorted(changes)), None
+        if self.unbuilt is not None:
+            self.unbuilt |= changes
         try:
-            result = rebuild(self.options, self.output, self.clock(), self.cache)
+            result = rebuild(self.options, self.output, self.clock(), self.cache,
+                             None if self.unbuilt is None else frozenset(self.unbuilt))
+            self.unbuilt = set()
             outcome = BuildOutcome(version, changed, result.seconds, result.warnings, result.written.changed)
             base_path = result.summary.base_path
         except SiteError as exc:

@@ -78,6 +78,9 @@ class _Forwarder(FileSystemEventHandler):
         self.root, self.debouncer, self.ignore = root.resolve(), debouncer, ignore
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type == "events_lost":  # the kernel's queue overflowed: anything may have changed
+            self.debouncer.add("content")  # a folder: the build looks at every input again
+            return
         if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import shutil
 import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import generator.build
 import generator.prepare
 import generator.content
 import generator.manifest
@@ -24,7 +26,9 @@ from generator.build import BuildResult, build
 from generator.cache import CACHE_DIR, BuildCache
 from generator.cli import main
 from generator.errors import SiteError
+from generator.serve import PreviewOptions, PreviewState, Rebuilder
 from generator.theme import default_theme_dir
+from generator.watch import Debouncer, _Forwarder
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 from tests.test_incremental import clean_build
 
@@ -323,3 +327,69 @@ def test_a_rebuild_reads_only_the_sources_that_changed(blog: SiteFolder, monkeyp
     again = blog.build()
     assert rebuilt(again) and read and all(b"Second body, edited." in raw for raw in read)
     assert matches_clean_build(blog)
+
+
+def site_relative(root: Path, paths) -> set[str]:
+    return {Path(path).relative_to(root).as_posix() for path in paths if Path(path).is_relative_to(root)}
+
+
+@pytest.mark.parametrize("edit", [*EDITS, "delete a comment folder"])
+def test_the_inputs_updated_with_a_watchers_changes_are_what_a_full_look_finds(blog: SiteFolder, edit: str):
+    """`serve` stats again only what its watcher reported (a file, or a folder gone with what it held)."""
+    before = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    if edit == "delete a comment folder":
+        shutil.rmtree(blog.root / "content/comments/one")
+        reported = {"content/comments/one"}
+    else:
+        EDITS[edit](blog)
+        after = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+        reported = site_relative(blog.root, {path for path in before.stats.keys() | after.stats.keys()
+                                             if before.stats.get(path) != after.stats.get(path)})
+        assert reported, "the edit changed some file"
+    updated = before.updated(blog.root, reported)
+    assert updated is not None
+    assert updated.stats == generator.manifest.take_inputs(blog.root, (default_theme_dir(),)).stats
+    assert set(updated.digests) == set(updated.racy())
+
+
+def test_a_new_folder_or_a_linked_one_means_a_full_look(blog: SiteFolder, tmp_path: Path):
+    before = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    blog.file("content/comments/two/c1.md", "---\nauthor: Other\ndate: 2026-02-02\n---\nHi.\n")
+    assert before.updated(blog.root, {"content/comments/two"}) is None, "what the new folder holds is not known"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (blog.root / "content/pages").symlink_to(elsewhere, target_is_directory=True)
+    linked = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    assert linked.through_links and linked.updated(blog.root, {"content/posts/2026-01-15-one.md"}) is None
+
+
+def test_serve_rebuilds_from_the_watchers_changes_and_keeps_those_of_a_failed_build(blog: SiteFolder, tmp_path: Path,
+                                                                                    monkeypatch):
+    options = PreviewOptions(root=blog.root)
+    rebuilder = Rebuilder(options, tmp_path / "preview", PreviewState(), lambda: NOW)
+    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # no file is read to be sure: only the stats tell
+    assert rebuilder(frozenset()).ok
+    looked_at: list[int] = []
+    full_look = generator.manifest.take_inputs
+    monkeypatch.setattr(generator.build, "take_inputs", lambda *args: looked_at.append(1) or full_look(*args))
+    post = "content/posts/2026-01-15-one.md"
+    blog.post("2026-01-15-one", "Edited in the preview.", tags="[work]")
+    blog.config(BASIC_CONFIG.replace("title: Test Blog", "title: [unclosed"))
+    assert not rebuilder(frozenset({post, "site.yaml"})).ok
+    blog.config(BASIC_CONFIG)
+    assert rebuilder(frozenset({"site.yaml"})).ok, "the post edited before the failure is looked at again too"
+    assert not looked_at, "no full look at the inputs"
+    files = {p.relative_to(tmp_path / "preview").as_posix(): p.read_bytes()
+             for p in sorted((tmp_path / "preview").rglob("*")) if p.is_file()}
+    assert files == clean_build(blog.root, tmp_path / "clean")
+    assert b"Edited in the preview." in files["2026/01/15/one/index.html"]
+
+
+def test_events_the_watcher_lost_mean_a_full_look(blog: SiteFolder):
+    events = pytest.importorskip("watchdog.events")
+    debouncer = Debouncer(lambda batch: None)
+    forwarder = _Forwarder(blog.root, debouncer, None)
+    forwarder.on_any_event(events.EventsLostEvent(str(blog.root / "content"), is_directory=True))
+    assert debouncer.pending
+    inputs = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    assert inputs.updated(blog.root, debouncer.pending) is None
