@@ -46,13 +46,22 @@ class StoredValues(Mapping[str, Any]):
     The Markdown stage's HTML for 10,000 posts is 100 MB: a rebuild only reads the bodies of the
     pages and feeds it renders again, in whichever process renders them."""
 
+    RECENT = 64  # a post's page asks for its body three or four times (content, description, reading time)
+
     def __init__(self, cache: BuildCache, keys: dict[str, str]):
         self.cache, self.keys = cache, keys
+        self.recent: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
-        value = self.cache.lookup(self.keys[name])
+        key = self.keys[name]
+        if key in self.recent:
+            return self.recent[key]
+        value = self.cache.lookup(key)
         if value is None:
             raise KeyError(name)
+        if len(self.recent) >= self.RECENT:
+            del self.recent[next(iter(self.recent))]
+        self.recent[key] = value
         return value
 
     def __iter__(self) -> Iterator[str]:

@@ -102,10 +102,9 @@ class Staging:
         if self.fresh:
             folder = os.path.dirname(rel)
             if folder not in self.staged_folders:  # one mkdir per folder, not per file: 37,000 files share 20,000
-                os.makedirs(os.path.join(self.stage, folder), exist_ok=True)
+                _make_folder(os.path.join(self.stage, folder))
                 self.staged_folders.add(folder)
-            with open(os.path.join(self.stage, rel), "wb") as stream:
-                stream.write(data)
+            _write_file(os.path.join(self.stage, rel), data)
             return True
         if self.existing.get(rel, (-1,))[0] == len(data):
             try:
@@ -114,7 +113,7 @@ class Staging:
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 pass
         self.stage.mkdir(parents=True, exist_ok=True)
-        (self.stage / name).write_bytes(data)
+        _write_file(os.path.join(self.stage, name), data)
         return True
 
     def staged(self, name: str, rel: str) -> None:
@@ -217,6 +216,27 @@ def output_stats(out: Path, names: Collection[str] | None = None) -> dict[str, S
     return found
 
 
+def _make_folder(path: str) -> None:
+    """os.makedirs(path, exist_ok=True) in one system call when the parent folder stands (it mostly does)."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """Path.write_bytes without the buffered file object around the system calls: a quarter less time a file."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+    finally:
+        os.close(handle)
+
+
 def output_stats_later(out: Path, walkers: int = 2) -> Callable[[], dict[str, Stat]]:
     """output_stats(out), walked by forked processes while this one goes on; call the result to have it.
 
@@ -229,11 +249,12 @@ def output_stats_later(out: Path, walkers: int = 2) -> Callable[[], dict[str, St
     except OSError:
         names = None
     if "fork" not in multiprocessing.get_all_start_methods() or not names:
-        return lambda: output_stats(out)
-    walks = [_forked(lambda share=names[k::walkers]: output_stats(out, share)) for k in range(min(walkers, len(names)))]
+        walks = [lambda: output_stats(out)]
+    else:
+        walks = [_forked(lambda share=names[k::walkers]: output_stats(out, share)) for k in range(min(walkers, len(names)))]
     found: list[dict[str, Stat]] = []
 
-    def result() -> dict[str, Stat]:
+    def result() -> dict[str, Stat]:  # the first call's answer again: a cold build's output is new by the last call
         if not found:
             merged: dict[str, Stat] = {}
             for walk in walks:
