@@ -35,30 +35,54 @@ def map_forked(work: Callable[[int], T], count: int, jobs: int) -> list[T]:
 
     A SiteError (or a template error, reported like the build reports it) raised by `work` is raised
     here, with the problems of every chunk that failed, in the items' order."""
-    if jobs <= 1 or count < SERIAL_LIMIT or "fork" not in multiprocessing.get_all_start_methods():
-        return [work(number) for number in range(count)]
-    context = multiprocessing.get_context("fork")
-    taken = context.Value("q", 0)
-    workers: list[tuple[Any, Any]] = []
-    memory_given_back()
-    gc.freeze()  # the collectors then leave the inherited objects alone (and their pages shared)
-    try:
-        for _ in range(jobs - 1):
-            workers.append(start_worker(context, work, count, taken))
-        done = _chunks_taken(work, count, taken)
-        for process, results in workers:
-            done.update(_results_of(process, results))
-    finally:
-        for process, _ in workers:
+    return ForkedMap(work, count, jobs).results()
+
+
+class ForkedMap:
+    """map_forked in two steps: the workers start taking items at once, and results() has this process
+    take the rest and gathers them. Meanwhile this process may do something else (make the next batch
+    of work, say). stop() ends workers still running, when results() will not be asked for."""
+
+    def __init__(self, work: Callable[[int], T], count: int, jobs: int):
+        self.work, self.count = work, count
+        self.workers: list[tuple[Any, Any]] = []
+        self.forked = jobs > 1 and count >= SERIAL_LIMIT and "fork" in multiprocessing.get_all_start_methods()
+        if not self.forked:
+            return
+        context = multiprocessing.get_context("fork")
+        self.taken = context.Value("q", 0)
+        memory_given_back()
+        gc.freeze()  # the collectors then leave the inherited objects alone (and their pages shared)
+        try:
+            for _ in range(jobs - 1):
+                self.workers.append(start_worker(context, work, count, self.taken))
+        except BaseException:
+            self.stop()
+            raise
+
+    def results(self) -> list[T]:
+        if not self.forked:
+            return [self.work(number) for number in range(self.count)]
+        try:
+            done = _chunks_taken(self.work, self.count, self.taken)
+            for process, results in self.workers:
+                done.update(_results_of(process, results))
+        finally:
+            self.stop()
+        outcomes = [done[start] for start in sorted(done)]
+        problems = [p for outcome in outcomes if isinstance(outcome, SiteError) for p in outcome.problems]
+        if problems:
+            raise SiteError(problems)
+        return [value for outcome in outcomes for value in outcome]
+
+    def stop(self) -> None:
+        for process, _ in self.workers:
             if process.is_alive():
                 process.terminate()
             process.join()
-        gc.unfreeze()
-    outcomes = [done[start] for start in sorted(done)]
-    problems = [p for outcome in outcomes if isinstance(outcome, SiteError) for p in outcome.problems]
-    if problems:
-        raise SiteError(problems)
-    return [value for outcome in outcomes for value in outcome]
+        if self.workers:
+            self.workers = []
+            gc.unfreeze()
 
 
 def memory_given_back() -> None:
@@ -133,25 +157,50 @@ def _chunk(work: Callable[[int], object], numbers: range) -> list | SiteError:
 def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | Pending]], jobs: int) -> None:
     """Stage every file of the site; Pending ones are produced here or, when there are many, over `jobs`
     processes, BATCH files at a time: each file waiting to be made holds its values (a page's entries,
-    a feed's), and 370,000 of them at once were most of the memory a 100,000-post build took."""
-    files, first = iter(files), 0
-    while batch := list(itertools.islice(files, BATCH)):
-        work: list[tuple[str, Pending]] = []
-        for rel, data in batch:
-            if isinstance(data, Pending):
-                work.append((staging.claim(rel), data))
-            else:
-                staging.write(rel, data)
-        del batch
-        _stage_all(staging, work, first, jobs)
-        first += len(work)
+    a feed's), and 370,000 of them at once were most of the memory a 100,000-post build took.
+
+    The workers of one batch start before the next batch is taken from `files` (which fills teasers,
+    search records and keys here): a core idled through that a second each cold build."""
+    files, first, running = iter(files), 0, None
+    try:
+        while True:
+            work: list[tuple[str, Pending]] = []
+            taken = 0
+            for rel, data in itertools.islice(files, BATCH):
+                taken += 1
+                if isinstance(data, Pending):
+                    work.append((staging.claim(rel), data))
+                else:
+                    staging.write(rel, data)
+            if running is not None:
+                running()
+                running = None
+            if not taken:
+                return
+            running = _staging_started(staging, work, first, jobs)
+            first += len(work)
+    except BaseException:
+        if running is not None:
+            running.stop()
+        raise
 
 
-def _stage_all(staging: Staging, work: list[tuple[str, Pending]], first: int, jobs: int) -> None:
-    def stage(number: int) -> bool:
-        rel, pending = work[number]
-        return staging.stage_file(f"w{first + number}", rel, pending.produce())
+class _staging_started:
+    """The Pending files of one batch being staged by forked workers; call to have this process help
+    and record the files that changed."""
 
-    for number, changed in enumerate(map_forked(stage, len(work), jobs)):
-        if changed:
-            staging.staged(f"w{first + number}", work[number][0])
+    def __init__(self, staging: Staging, work: list[tuple[str, Pending]], first: int, jobs: int):
+        def stage(number: int) -> bool:
+            rel, pending = work[number]
+            return staging.stage_file(f"w{first + number}", rel, pending.produce())
+
+        self.staging, self.work, self.first = staging, work, first
+        self.spread = ForkedMap(stage, len(work), jobs)
+
+    def __call__(self) -> None:
+        for number, changed in enumerate(self.spread.results()):
+            if changed:
+                self.staging.staged(f"w{self.first + number}", self.work[number][0])
+
+    def stop(self) -> None:
+        self.spread.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,27 @@ def test_workers_read_the_html_and_records_the_cache_keeps_out_of_memory(tmp_pat
     build(site, NOW, output=tmp_path / "clean", jobs=1, use_cache=False)
     assert tree(tmp_path / "two") == tree(tmp_path / "clean")
     assert b"By the team" in (tmp_path / "clean" / "index.html").read_bytes()
+
+
+def test_a_clash_found_while_a_batch_is_being_made_stops_its_workers_and_leaves_the_output(tmp_path: Path, pool_always,
+                                                                                          monkeypatch):
+    site = write_corpus(tmp_path / "site", 30)
+    out = tmp_path / "out"
+    build(site, NOW, output=out, jobs=2)
+    before = tree(out)
+    (site / "content" / "pages").mkdir(exist_ok=True)
+    (site / "content" / "pages" / "search.md").write_text("---\ntitle: Search\n---\nMy own search page.\n", encoding="utf-8")
+    claimed = []
+    real = generator.parallel._staging_started
+
+    def noting(*args):
+        claimed.append(len(args[1]))
+        return real(*args)
+
+    monkeypatch.setattr(generator.parallel, "_staging_started", noting)
+    with pytest.raises(SiteError, match="two parts of the site write this same file"):
+        build(site, NOW, output=out, jobs=2, use_cache=False)
+    assert claimed and pool_always, "a batch was being made by a worker when the clash was found"
+    with pytest.raises(ChildProcessError):  # its worker was stopped and waited for
+        os.waitpid(-1, os.WNOHANG)
+    assert tree(out) == before
