@@ -231,8 +231,9 @@ def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[st
     if prepared.only is None:
         held = depends_by_source(depends)
     elif prepared.assembled:  # the files made again hold what they hold now; the others as before
+        only = prepared.only
         held = {source: kept for source, rels in prepared.taken_up.depends.items()
-                if (kept := tuple(rel for rel in rels if rel not in prepared.only))}
+                if (kept := rels if only.isdisjoint(rels) else tuple(rel for rel in rels if rel not in only))}
         for source, rels in depends_by_source(depends).items():
             held[source] = held.get(source, ()) + rels
     else:

@@ -46,6 +46,7 @@ class ForkedMap:
     def __init__(self, work: Callable[[int], T], count: int, jobs: int):
         self.work, self.count = work, count
         self.workers: list[tuple[Any, Any]] = []
+        self.frozen = False
         self.forked = jobs > 1 and count >= SERIAL_LIMIT and "fork" in multiprocessing.get_all_start_methods()
         if not self.forked:
             return
@@ -53,6 +54,7 @@ class ForkedMap:
         self.taken = context.Value("q", 0)
         memory_given_back()
         gc.freeze()  # the collectors then leave the inherited objects alone (and their pages shared)
+        self.frozen = True
         try:
             for _ in range(jobs - 1):
                 self.workers.append(start_worker(context, work, count, self.taken))
@@ -80,8 +82,9 @@ class ForkedMap:
             if process.is_alive():
                 process.terminate()
             process.join()
-        if self.workers:
-            self.workers = []
+        self.workers = []
+        if self.frozen:
+            self.frozen = False
             gc.unfreeze()
 
 
@@ -177,7 +180,7 @@ def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | P
                 running = None
             if not taken:
                 return
-            running = _staging_started(staging, work, first, jobs)
+            running = _BatchStaging(staging, work, first, jobs)
             first += len(work)
     except BaseException:
         if running is not None:
@@ -185,7 +188,7 @@ def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | P
         raise
 
 
-class _staging_started:
+class _BatchStaging:
     """The Pending files of one batch being staged by forked workers; call to have this process help
     and record the files that changed."""
 

@@ -174,13 +174,13 @@ def test_a_clash_found_while_a_batch_is_being_made_stops_its_workers_and_leaves_
     (site / "content" / "pages").mkdir(exist_ok=True)
     (site / "content" / "pages" / "search.md").write_text("---\ntitle: Search\n---\nMy own search page.\n", encoding="utf-8")
     claimed = []
-    real = generator.parallel._staging_started
+    real = generator.parallel._BatchStaging
 
     def noting(*args):
         claimed.append(len(args[1]))
         return real(*args)
 
-    monkeypatch.setattr(generator.parallel, "_staging_started", noting)
+    monkeypatch.setattr(generator.parallel, "_BatchStaging", noting)
     with pytest.raises(SiteError, match="two parts of the site write this same file"):
         build(site, NOW, output=out, jobs=2, use_cache=False)
     assert claimed and pool_always, "a batch was being made by a worker when the clash was found"
