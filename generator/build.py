@@ -211,8 +211,7 @@ def write_site(staging: Staging, prepared: Prepared, theme: Theme, environment: 
                teasers: TeasersFilled | None, jobs: int, clock: Stopwatch) -> WriteReport:
     """Stage every file to make (over `jobs` processes), then move them into place; on any failure the
     output folder is left as it was."""
-    files = site_files(prepared.site, prepared.rendered, theme, environment, deferred(memo), each, prepared.only, teasers,
-                       jobs)
+    files = site_files(prepared.site, prepared.rendered, theme, environment, deferred(memo), each, prepared.only, teasers)
     try:
         write_all(staging, files, jobs)
     except jinja2.TemplateError as exc:
@@ -258,7 +257,7 @@ def deferred(memo: Memo) -> Memo:
 
 def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment | None = None,
                memo: Memo = no_memo, each: Each = compute_each,
-               only: frozenset[str] | None = None, teasers: TeasersFilled | None = None, jobs: int = 1
+               only: frozenset[str] | None = None, teasers: TeasersFilled | None = None
                ) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
     """Every file of the built site as (relative path, bytes or KEEP for an unchanged file), in a fixed order.
 
@@ -268,7 +267,7 @@ def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2
     has unchanged, so none of them is among those."""
     environment = environment or theme.environment()
     written: set[str] = set()
-    for rel, data in _generated_files(site, rendered, theme, environment, memo, each, only, teasers, jobs):
+    for rel, data in _generated_files(site, rendered, theme, environment, memo, each, only, teasers):
         written.add(rel)
         yield rel, data
     if only is None:
@@ -276,7 +275,7 @@ def site_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2
 
 
 def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: jinja2.Environment, memo: Memo, each: Each,
-                     only: frozenset[str] | None, teasers: TeasersFilled | None, jobs: int
+                     only: frozenset[str] | None, teasers: TeasersFilled | None
                      ) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
     yield from PageRenderer(site, environment, rendered, memo, only, teasers).all_pages()
     yield from all_feeds(site, rendered, memo, only)
@@ -284,7 +283,7 @@ def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: 
         rows = sitemap_rows(site)
         yield "sitemap.xml", memo("sitemap.xml", "sitemap", rows, lambda: sitemap(site.config, rows))
     if only is None or INDEX_PATH in only:
-        yield INDEX_PATH, _search_index(site, rendered, memo, each, jobs)
+        yield INDEX_PATH, _search_index(site, rendered, memo, each)
     if only is not None:
         return
     yield "robots.txt", robots(site)
@@ -298,16 +297,15 @@ def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: 
         yield rel, (static_root / rel).read_bytes()
 
 
-def _search_index(site: Site, rendered: Rendered, memo: Memo, each: Each, jobs: int) -> bytes | Unchanged | Pending:
+def _search_index(site: Site, rendered: Rendered, memo: Memo, each: Each) -> bytes | Unchanged | Pending:
     """The search index, keyed on its entries. Its records are made only when it is written, and then
-    here, in the process whose cache is saved, rather than in a worker (over `jobs` processes when many)."""
+    here, in the process whose cache is saved, rather than in a worker."""
     dates = LocalDates(site.config)
     entries = indexed(site)
 
     def records() -> list:
-        return each("search record", entries, lambda missing: map_forked(
-            lambda number: record_json(site, missing[number], rendered.bodies[missing[number].post.source], dates),
-            len(missing), jobs))
+        return each("search record", entries,
+                    lambda missing: [record_json(site, e, rendered.bodies[e.post.source], dates) for e in missing])
 
     index = memo(INDEX_PATH, "search index", tuple(entries), lambda: search_index(records()))
     if isinstance(index, Pending):

@@ -183,13 +183,13 @@ class PageRenderer:
         return (made for made in self._every_page() if made is not None)
 
     def _every_page(self) -> Iterator[tuple[str, bytes] | None]:
+        home = tuple(sorted(self.site.entries, key=lambda e: not e.post.pinned))
+        if self.teasers_filled is not None:  # first: no batch of pages is being made meanwhile (see write_all)
+            self._fill_listed_teasers(home)
         for entry in self.site.entries:
             yield self.post(entry)
         for page in self.site.pages:
             yield self.static_page(page)
-        home = tuple(sorted(self.site.entries, key=lambda e: not e.post.pinned))
-        if self.teasers_filled is not None:
-            self._fill_listed_teasers(home)
         yield from self.listing(home, "", self.site.config.title, None)
         for kind, archives in self.site.archives.items():
             for archive in archives:
