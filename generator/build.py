@@ -237,8 +237,9 @@ def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[st
             held[source] = held.get(source, ()) + rels
     else:
         held = prepared.taken_up.depends
+    responses = prepared.taken_up.responses if prepared.taken_up is not None and not prepared.assembled else ()
     return Snapshot(prepared.site, held, prepared.slugs, prepared.hidden, prepared.records, dict(prepared.rendered.bodies.keys),
-                    dict(prepared.rendered.comments.keys), fingerprints.named())
+                    dict(prepared.rendered.comments.keys), fingerprints.named(), responses)
 
 
 def reported_again(previous: Manifest, inputs: Inputs, out: Path, cache: BuildCache, clock: Stopwatch) -> BuildResult:

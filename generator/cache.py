@@ -17,6 +17,7 @@ manifest of the last successful build (generator/manifest.py) and its snapshot
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import pickle
@@ -33,7 +34,7 @@ from generator.content import Loaded, LoadResult
 from generator.keys import code_version, digest, fingerprint
 from generator.manifest import Manifest
 from generator.output import KEEP, Stat, Unchanged
-from generator.snapshot import Snapshot, site_bytes
+from generator.snapshot import Snapshot, responses_swapped, site_bytes
 
 CACHE_DIR = ".deskpress-cache"
 CACHE_FORMAT = "1"
@@ -282,9 +283,10 @@ class BuildCache:
         try:
             parts = dict(self._db().execute("SELECT part, data FROM snapshot WHERE folder = ? AND code = ?",
                                             (str(out), code_version())).fetchall())
-            structure, keys = pickle.loads(parts["site"]), pickle.loads(parts["keys"])
-            found = Snapshot(*structure, *keys)
-        except Exception:  # missing or damaged: a full build will replace it
+            depends, slugs, hidden, responses = pickle.loads(parts["structure"])
+            site = responses_swapped(pickle.loads(parts["site"]), responses)
+            found = Snapshot(site, depends, slugs, hidden, *pickle.loads(parts["keys"]), responses)
+        except Exception:  # missing, damaged or not consistent: a full build will replace it
             return None
         self.snapshots[str(out)] = found
         return found
@@ -322,14 +324,15 @@ class BuildCache:
         if manifest is not None:
             self.manifests[folder] = manifest
         previous = self.snapshots.pop(folder, None)
+        parts = [] if snapshot is None else snapshot_parts(snapshot, previous)
         if snapshot is not None:
+            if any(part == "site" for part, _ in parts):
+                snapshot = dataclasses.replace(snapshot, responses=())  # swapped into the site as saved
             self.snapshots[folder] = snapshot
-        new_site = snapshot is not None and (previous is None or previous.site is not snapshot.site
-                                             or previous.depends is not snapshot.depends)
         if not keep_unused:
             self.values = {k: v for k, v in self.values.items() if k in self._used}
             self.spilled.keep_only(self._used)
-        self._save(gone, changed, folder, manifest, snapshot, new_site, collect=not keep_unused)
+        self._save(gone, changed, folder, manifest, snapshot, parts, collect=not keep_unused)
         self._used, self._new, self._new_spilled, self._keys, self._kept = set(), {}, [], {}, set()
         self._remade, self._some_stamps = None, {}
 
@@ -363,7 +366,7 @@ class BuildCache:
         return self.stamps[folder]
 
     def _save(self, gone: list[str], changed: dict[str, OutputStamp], folder: str,
-              manifest: Manifest | None, snapshot: Snapshot | None, new_site: bool, collect: bool) -> None:
+              manifest: Manifest | None, snapshot: Snapshot | None, parts: list[tuple[str, bytes]], collect: bool) -> None:
         if self.path is None:
             return
         db = self._db()
@@ -389,8 +392,7 @@ class BuildCache:
                 db.execute("DELETE FROM snapshot WHERE folder = ?", (folder,))
                 return
             keys = (snapshot.records, snapshot.bodies, snapshot.comments, snapshot.fingerprints)
-            parts = [("keys", pickle.dumps(keys, protocol=5))]
-            parts += [("site", site_bytes((snapshot.site, snapshot.depends, snapshot.slugs, snapshot.hidden)))] if new_site else []
+            parts = [("keys", pickle.dumps(keys, protocol=5)), *parts]
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
                            ((folder, part, code_version(), data) for part, data in parts))
 
@@ -405,6 +407,18 @@ class BuildCache:
             self.stamps.pop(folder, None)
             self.manifests.pop(folder, None)
             self.snapshots.pop(folder, None)
+
+
+def snapshot_parts(snapshot: Snapshot, previous: Snapshot | None) -> list[tuple[str, bytes]]:
+    """The parts of `snapshot` to save besides its keys, when `previous` (the one the build took up, if
+    any) is the one saved: the site, unless it is the saved one or made from it by swapping responses
+    in (then those swaps are saved, see snapshot.responses_swapped), and what goes with it."""
+    if (previous is not None and previous.site is snapshot.site and previous.depends is snapshot.depends
+            and previous.responses == snapshot.responses):
+        return []
+    whole = previous is None or (previous.site is not snapshot.site and not snapshot.responses)
+    structure = (snapshot.depends, snapshot.slugs, snapshot.hidden, () if whole else snapshot.responses)
+    return ([("site", site_bytes(snapshot.site))] if whole else []) + [("structure", site_bytes(structure))]
 
 
 def _open(path: Path) -> sqlite3.Connection:

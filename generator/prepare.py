@@ -36,7 +36,7 @@ from generator.site import (
     ARCHIVE_FEED_NAMES, ARCHIVE_INDEX, Archive, Site, assemble_site, feed_files, output_path, page_urls, site_feed_links,
     with_responses,
 )
-from generator.snapshot import Snapshot, only_bodies_differ
+from generator.snapshot import RESPONSES_KEPT_APART, Snapshot, only_bodies_differ
 
 
 @dataclass(frozen=True)
@@ -108,14 +108,14 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
     edits = _edits(config, snapshot, cache, recall, changed + added, gone)
     if edits is None:
         return None
-    site, depends, only = snapshot.site, snapshot.depends, None
+    site, depends, only, swaps = snapshot.site, snapshot.depends, None, []
     if not edits.others:
         found = _with_new_responses(snapshot, edits.responses, edits.removed) if edits.responses or edits.removed else \
             (site, depends, [], frozenset())
         if found is None:
             return None
-        site, depends, posts, feeds = found
-        only = snapshot.affected([*changed, *gone, *posts]) | feeds
+        site, depends, swaps, feeds = found
+        only = snapshot.affected([*changed, *gone, *(post for post, _ in swaps)]) | feeds
     made = [record for record, _ in recall.keys.values()]  # the records of the files read now
     records = {source: key for source, key in snapshot.records.items() if source not in gone} | {
         record.source: key for record, key in recall.keys.values()}
@@ -129,7 +129,9 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
         only = files_a_new_assembly_may_change(snapshot, site, edits)
         cache.drop_snapshot(out)  # its site is replaced: no need to hold both while pages are made
     rendered = _rendered(snapshot, cache, renderer_version(config.base_path, fast), made, set(gone), config.base_path, fast)
-    taken_up = dataclasses.replace(snapshot, site=site, depends=depends, hidden=hidden, slugs=slugs)
+    responses = () if assembled or len(snapshot.responses) + len(swaps) > RESPONSES_KEPT_APART else (
+        snapshot.responses + tuple(swaps))
+    taken_up = dataclasses.replace(snapshot, site=site, depends=depends, hidden=hidden, slugs=slugs, responses=responses)
     record_keys = {id(record): (record, records[record.source]) for record in taken_up.all_records()}
     edited = made + edits.removed
     known = recallable(snapshot, site, {r.source for r in edited}, {r.post_slug for r in edited if isinstance(r, Comment)},
@@ -293,31 +295,32 @@ def hidden_records(site: Site, content: Content) -> tuple:
 
 
 def _with_new_responses(snapshot: Snapshot, responses: list[Comment], removed: list[Comment]
-                        ) -> tuple[Site, dict[str, tuple[str, ...]], list[str], frozenset[str]] | None:
+                        ) -> tuple[Site, dict[str, tuple[str, ...]], list, frozenset[str]] | None:
     """The snapshot's site with these responses in place and those removed, the files each source is held
-    by then, the posts whose responses changed and the feeds of responses they are in (held by no record
-    while empty); None when a full build must decide."""
-    site, depends = snapshot.site, dict(snapshot.depends)
+    by then, the swaps made (each post whose responses changed, by source, with its responses: see
+    snapshot.responses_swapped) and the feeds of responses they are in (held by no record while empty);
+    None when a full build must decide."""
+    site, depends, swaps = snapshot.site, dict(snapshot.depends), []
     replaced = {c.source for c in responses} | {c.source for c in removed}
     feeds = {link.url for link in site_feed_links(site.config)[2:]}  # every response on the site
-    posts = []
     for slug in sorted({c.post_slug for c in responses} | {c.post_slug for c in removed}):
         entries = [entry for entry in site.entries if entry.post.slug == slug]
         if len(entries) != 1 or snapshot.slugs.get(slug) != 1:
             return None
         entry = entries[0]
         now_on = [c for c in responses if c.post_slug == slug]
-        found = with_responses(site, entry, [c for c in entry.comments if c.source not in replaced] + now_on)
+        replies = tuple([c for c in entry.comments if c.source not in replaced] + now_on)
+        found = with_responses(site, entry, replies)
         if found is None:
             return None
         site = found
-        posts.append(entry.post.source)
+        swaps.append((entry.post.source, replies))
         feeds.update(link.url for link in entry.comment_feeds)
         for comment in now_on:
             depends[comment.source] = tuple(dict.fromkeys([*depends.get(entry.post.source, ()), *sorted(feeds)]))
     for comment in removed:
         depends.pop(comment.source, None)
-    return site, depends, posts, frozenset(feeds)
+    return site, depends, swaps, frozenset(feeds)
 
 
 def render_markdown(content: Content, base_path: str = "/", cache: BuildCache | None = None, jobs: int = 1,

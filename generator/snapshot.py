@@ -5,7 +5,9 @@ the records' other fields, and bodies reach pages and feeds only as the Markdown
 looked up by source. So when every file changed since the last build differs from its last version
 in its body alone (same fields, same problems), the last build's Site is, field for field, the Site
 this build would assemble, and only the output files whose inputs held a changed source can differ.
-A post's responses decide its own entry alone, so changed responses swap that one entry in.
+A post's responses decide its own entry alone, so changed responses swap that one entry in; such a
+build saves the swaps rather than the whole site, and the next build, loading the site saved, swaps
+them in again (responses_swapped).
 
 A Snapshot keeps that Site, every record the build loaded (bodies left out), for each source the
 output files holding it (`depends`, gathered by the fingerprints as each file is keyed), and the
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from generator.content import Comment, LoadResult, Page, Post
-from generator.site import Site
+from generator.site import Site, with_responses
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Snapshot:
     bodies: dict[str, str]  # post or page source -> the key of its rendered body
     comments: dict[str, str]  # comment source -> the key of its rendered HTML
     fingerprints: dict[str, str]  # entry (by its post's source) or archive (by its URL) -> its fingerprint
+    responses: tuple[tuple[str, tuple[Comment, ...]], ...] = ()  # swapped into the site saved (responses_swapped)
 
     def affected(self, sources: Iterable[str]) -> frozenset[str]:
         """The output files whose inputs hold any of `sources`: all a body edit to them can change."""
@@ -52,6 +55,25 @@ class Snapshot:
         for page in self.site.pages:
             yield page.page
         yield from self.hidden
+
+
+RESPONSES_KEPT_APART = 16  # swaps saved apart from the site before it is saved whole again (each costs 2 ms to redo)
+
+
+def responses_swapped(site: Site, responses: tuple[tuple[str, tuple[Comment, ...]], ...]) -> Site:
+    """`site` with each post's (by source) responses swapped in, in order, as the builds that swapped them did:
+    a build that only changed responses saves these swaps instead of the whole site (0.2 s at 10,000
+    posts), and the next build loads the site it swapped them into and does them again. Raise
+    ValueError when one cannot be done again (the snapshot is then not used)."""
+    if not responses:
+        return site
+    position = {entry.post.source: number for number, entry in enumerate(site.entries)}  # a swap keeps the order
+    for source, replies in responses:
+        swapped = with_responses(site, site.entries[position[source]], replies) if source in position else None
+        if swapped is None:
+            raise ValueError(f"the responses to {source} cannot be swapped in again")
+        site = swapped
+    return site
 
 
 def depends_by_source(depends_by_output: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:

@@ -111,11 +111,15 @@ def test_incremental_output_equals_a_clean_build_after_every_edit(tmp_path_facto
     blog = Blog(SiteFolder(root))
     warm = BuildCache(root)
     build(root, NOW, output=blog.site.out, cache=warm, jobs=1)
+    cli = root / "cli"  # built as the command line builds: each time a new process, the cache read from disk
+    build(root, NOW, output=cli, jobs=1)
     for kind, name, value in steps:
         blog.apply(kind, name, value)  # within the same second as the last build: the racy case
         build(root, blog.now, output=blog.site.out, cache=warm, jobs=1)
         expected = clean_build(root, root / "clean", blog.now)
         assert blog.site.files() == expected, (kind, name, value)
+        build(root, blog.now, output=cli, jobs=1)
+        assert {p.relative_to(cli).as_posix(): p.read_bytes() for p in sorted(cli.rglob("*")) if p.is_file()} == expected
         assert build(root, blog.now, output=blog.site.out, cache=warm, jobs=1).site is None, "nothing changed: no work"
         assert blog.site.files() == expected, (kind, name, value)
     build(root, NOW, output=root / "persistent", jobs=1)

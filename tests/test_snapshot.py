@@ -10,6 +10,7 @@ import jinja2
 import pytest
 
 import generator.build
+import generator.cache
 import generator.prepare
 from generator.cache import CACHE_DIR, BuildCache
 from generator.config import load_config
@@ -17,6 +18,7 @@ from generator.content import Content, load_content
 from generator.errors import SiteError
 from generator.output import output_stats, output_stats_later
 from generator.site import assemble_site
+from generator.snapshot import RESPONSES_KEPT_APART
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 from tests.test_incremental import clean_build
 
@@ -365,3 +367,40 @@ def test_an_assembly_lent_the_last_site_equals_one_from_scratch_and_rebuilds_onl
     assert archives["tag/day-11/"] is not old_archives["tag/day-11/"]
     assert assemble_site(config, same_records, NOW, include_drafts=True, earlier=earlier) == assemble_site(
         config, same_records, NOW, include_drafts=True)
+
+
+def test_responses_swapped_in_are_saved_as_swaps_and_done_again_by_the_next_build(blog: SiteFolder, monkeypatch):
+    """A build that only changed responses saves the swaps, not the whole site; the next build (another
+    process: a cache read from disk) does them again, until so many pile up that the site is saved whole."""
+    blog.build()
+    out = blog.out.resolve()
+    wholes: list[bool] = []
+    real_parts = generator.cache.snapshot_parts
+
+    def noting(snapshot, previous):
+        parts = real_parts(snapshot, previous)
+        wholes.append(any(part == "site" for part, _ in parts))
+        return parts
+
+    monkeypatch.setattr(generator.cache, "snapshot_parts", noting)
+    rendered = taking_up_the_snapshot(monkeypatch)
+    expected_swaps, on = 0, {"policy": ["c1"], "travel": []}
+    for number in range(RESPONSES_KEPT_APART + 2):
+        post = ("policy", "travel")[number % 2]
+        blog.file(f"content/comments/{post}/n{number}.md", COMMENT.format(f"Comment number {number}."))
+        on[post].append(f"n{number}")
+        expected_swaps += 1
+        if number == 3:  # and one removed from the other post: two swaps in one build
+            (blog.root / "content/comments/policy/c1.md").unlink()
+            on["policy"].remove("c1")
+            expected_swaps += 1
+        expected_swaps = 0 if expected_swaps > RESPONSES_KEPT_APART else expected_swaps
+        blog.build()
+        loaded = BuildCache(blog.root).snapshot(out)
+        assert loaded is not None and len(loaded.responses) == expected_swaps
+        assert {e.post.slug: sorted(c.key for c in e.comments) for e in loaded.site.entries} == {
+            slug: sorted(keys) for slug, keys in on.items()}
+    assert wholes.count(True) == 1 and len(wholes) == RESPONSES_KEPT_APART + 2, "saved whole once, when swaps piled up"
+    assert "2026/01/11/travel/" in rendered and "2026/01/10/policy/" in rendered
+    monkeypatch.undo()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
