@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from stat import S_ISDIR
+from stat import S_ISDIR, S_ISLNK
 from typing import Callable, Iterable
 
 from generator.config import SiteConfig
@@ -82,15 +82,15 @@ class Inputs:
     def updated(self, root: Path, changed: Iterable[str]) -> Inputs | None:
         """These inputs with only the files `changed` (paths relative to `root`) stat'ed again: what take_inputs
         would find when a watcher saw every change since these were taken. `serve` uses it instead of
-        stat-ing 18,500 files after each save. None when a folder changed or came (walk it again) or a file was
-        reached through a symlink (the watcher sees no change there)."""
+        stat-ing 18,500 files after each save. None when a folder or a symlink changed or came (walk again), or
+        a file was reached through a symlink (the watcher sees no change there)."""
         if self.through_links:
             return None
         base, stats, taken_at = _prefix(root), dict(self.stats), time.time_ns()
         for rel in changed:
             path = base + rel
             try:
-                stat = _stat_of(path)
+                stat = os.lstat(path)
             except FileNotFoundError:
                 below = path + os.sep
                 for gone in [known for known in stats if known == path or known.startswith(below)]:
@@ -98,7 +98,7 @@ class Inputs:
                 continue
             except OSError:
                 return None
-            if S_ISDIR(stat.st_mode):
+            if S_ISDIR(stat.st_mode) or S_ISLNK(stat.st_mode):
                 return None
             stats[path] = stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
         return _with_racy_digests(Inputs(stats, taken_at))
@@ -240,14 +240,6 @@ def _walk_inputs(top: Path, stats: dict[str, Stat], seen: set[tuple[int, int]]) 
         except OSError:
             continue
     return through_links
-
-
-def _stat_of(path: str) -> os.stat_result:
-    """As _stat, for a path."""
-    try:
-        return os.stat(path)
-    except FileNotFoundError:
-        return os.lstat(path)
 
 
 def _stat(entry: os.DirEntry) -> Stat:

@@ -358,6 +358,10 @@ def test_a_new_folder_or_a_linked_one_means_a_full_look(blog: SiteFolder, tmp_pa
     assert before.updated(blog.root, {"content/comments/two"}) is None, "what the new folder holds is not known"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    (elsewhere / "post.md").write_text("---\ntitle: Linked\ndate: 2026-01-01\n---\nBody.\n", encoding="utf-8")
+    (blog.root / "content/posts/2026-01-01-linked.md").symlink_to(elsewhere / "post.md")
+    assert before.updated(blog.root, {"content/posts/2026-01-01-linked.md"}) is None, "its target is not watched"
+    (blog.root / "content/posts/2026-01-01-linked.md").unlink()
     (blog.root / "content/pages").symlink_to(elsewhere, target_is_directory=True)
     linked = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
     assert linked.through_links and linked.updated(blog.root, {"content/posts/2026-01-15-one.md"}) is None
