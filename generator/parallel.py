@@ -162,8 +162,8 @@ def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | P
     processes, BATCH files at a time: each file waiting to be made holds its values (a page's entries,
     a feed's), and 370,000 of them at once were most of the memory a 100,000-post build took.
 
-    The workers of one batch start before the next batch is taken from `files` (which fills teasers,
-    search records and keys here): a core idled through that a second each cold build."""
+    The workers of one batch start before the next batch is taken from `files` (which keys files and
+    makes search records here): a core idled through that a second each cold build."""
     files, first, running = iter(files), 0, None
     try:
         while True:
