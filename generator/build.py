@@ -237,7 +237,7 @@ def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[st
             held[source] = held.get(source, ()) + rels
     else:
         held = prepared.taken_up.depends
-    responses = prepared.taken_up.responses if prepared.taken_up is not None and not prepared.assembled else ()
+    responses = prepared.taken_up.responses if prepared.taken_up is not None else ()  # () once assembled again
     return Snapshot(prepared.site, held, prepared.slugs, prepared.hidden, prepared.records, dict(prepared.rendered.bodies.keys),
                     dict(prepared.rendered.comments.keys), fingerprints.named(), responses)
 
