@@ -164,12 +164,12 @@ def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | P
 
     The workers of one batch start before the next batch is taken from `files` (which keys files and
     makes search records here): a core idled through that a second each cold build."""
-    files, first, running = iter(files), 0, None
+    files, first, running, size = iter(files), 0, None, SERIAL_LIMIT
     try:
         while True:
             work: list[tuple[str, Pending]] = []
             taken = 0
-            for rel, data in itertools.islice(files, BATCH):
+            for rel, data in itertools.islice(files, size):
                 taken += 1
                 if isinstance(data, Pending):
                     work.append((staging.claim(rel), data))
@@ -181,7 +181,7 @@ def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | P
             if not taken:
                 return
             running = _BatchStaging(staging, work, first, jobs)
-            first += len(work)
+            first, size = first + len(work), min(2 * size, BATCH)
     except BaseException:
         if running is not None:
             running.stop()

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 import jinja2
 from markupsafe import Markup
@@ -45,7 +44,7 @@ class Teaser:
         """The excerpt rule: text before <!--more-->, else the post's `summary`, else the first paragraph."""
         body = self._bodies[self.entry.post.source]
         if self.entry.post.summary and not body.more:
-            return f"<p>{escape(self.entry.post.summary)}</p>", True
+            return f"<p>{html.escape(self.entry.post.summary, quote=False)}</p>", True
         return body.summary_html, body.more or body.summary_html != body.html.strip()
 
     @property
@@ -260,7 +259,7 @@ def sitemap(config: SiteConfig, rows: list[tuple[str, datetime | None]]) -> byte
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, modified in rows:
         lastmod = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""
-        lines.append(f"  <url><loc>{escape(absolute(config, url))}</loc>{lastmod}</url>")
+        lines.append(f"  <url><loc>{html.escape(absolute(config, url), quote=False)}</loc>{lastmod}</url>")
     lines.append("</urlset>\n")
     return "\n".join(lines).encode("utf-8")
 
