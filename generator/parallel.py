@@ -163,7 +163,8 @@ def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | P
     a feed's), and 370,000 of them at once were most of the memory a 100,000-post build took.
 
     The workers of one batch start before the next batch is taken from `files` (which keys files and
-    makes search records here): a core idled through that a second each cold build."""
+    makes search records here): a core idled through that a second each cold build. The first batch is
+    small (SERIAL_LIMIT files) and each next one twice as big, so they start early on a rebuild too."""
     files, first, running, size = iter(files), 0, None, SERIAL_LIMIT
     try:
         while True:
