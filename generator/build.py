@@ -149,7 +149,12 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         no_memo, compute_each, None)
     teasers = teasers_filled(each, salt, jobs) if "listing.html" in templates_reading(cache, theme, environment)[2] else None
     clock.stage("writing pages and feeds")
-    written = write_site(staging, prepared, theme, environment, memo, each, teasers, jobs, clock)
+    stage_site(staging, prepared, theme, environment, memo, each, teasers, jobs)
+    snapshot = snapshot_of(prepared, fingerprints, depends) if remember else None
+    if snapshot is not None and prepared.taken_up is not None:
+        cache.pickling_aside(out, snapshot)
+    clock.stage("moving files into place")
+    written = moved_into_place(staging, cache)
     summary = BuildSummary(len(site.entries), len(site.pages), written.feeds, written.files, site.next_scheduled,
                            config.base_path)
     clock.stage("recording the build")
@@ -157,7 +162,7 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         on_disk = staging.on_disk()
         manifest = None if inputs is None else Manifest(parameters, inputs, on_disk, prepared.built_for, site.changes_at,
                                                         summary, prepared.warnings, prepared.versions)
-        cache.committed(out, staging.written, on_disk, manifest, snapshot_of(prepared, fingerprints, depends),
+        cache.committed(out, staging.written, on_disk, manifest, snapshot,
                         keep_unused=prepared.taken_up is not None or private_output)
     stages = clock.stop()
     return BuildResult(site, written, prepared.warnings, clock.total, out, stages, summary)
@@ -207,10 +212,9 @@ def teasers_filled(each: Each, salt: Callable[[str], str | None] | None, jobs: i
     return fill_all
 
 
-def write_site(staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment, memo: Memo, each: Each,
-               teasers: TeasersFilled | None, jobs: int, clock: Stopwatch) -> WriteReport:
-    """Stage every file to make (over `jobs` processes), then move them into place; on any failure the
-    output folder is left as it was."""
+def stage_site(staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment, memo: Memo, each: Each,
+               teasers: TeasersFilled | None, jobs: int) -> None:
+    """Stage every file to make (over `jobs` processes); on any failure the output folder is left as it was."""
     files = site_files(prepared.site, prepared.rendered, theme, environment, deferred(memo), each, prepared.only, teasers)
     try:
         write_all(staging, files, jobs)
@@ -220,8 +224,16 @@ def write_site(staging: Staging, prepared: Prepared, theme: Theme, environment: 
     except BaseException:
         staging.abort()
         raise
-    clock.stage("moving files into place")
-    return staging.commit()
+
+
+def moved_into_place(staging: Staging, cache: BuildCache) -> WriteReport:
+    """Move the staged files into the output folder (see Staging.commit); when that fails, nothing of
+    this build is recorded."""
+    try:
+        return staging.commit()
+    except BaseException:
+        cache.dropped_aside()
+        raise
 
 
 def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[str, tuple[str, ...]]) -> Snapshot:

@@ -88,6 +88,50 @@ class ForkedMap:
             gc.unfreeze()
 
 
+class ComputedAside:
+    """make(), computed by a forked process while this one goes on (moving files, say); call to wait for it.
+
+    The value comes back pickled through a pipe. Where fork is not available, or the process fails,
+    make() is run here when the value is asked for (and raises here whatever it raises)."""
+
+    def __init__(self, make: Callable[[], T]):
+        self.make, self.process, self.receiving = make, None, None
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self.receiving, sending = context.Pipe(duplex=False)
+            self.process = context.Process(target=_sent, args=(make, sending), daemon=True)
+            self.process.start()
+            sending.close()
+
+    def __call__(self) -> T:
+        made = None
+        if self.process is not None:
+            try:
+                made = self.receiving.recv()
+                self.process.join()
+            except EOFError:
+                pass
+            finally:
+                self.stop()
+        return self.make() if made is None else made[0]
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
+            self.receiving.close()
+            self.process = self.receiving = None
+
+
+def _sent(make: Callable[[], object], sending: Any) -> None:
+    try:
+        sending.send((make(),))
+    except Exception:  # raised again by computing it in the build's process
+        pass
+    sending.close()
+
+
 def memory_given_back() -> None:
     """Return the memory freed so far (the Markdown sources, say) to the system before forking: the C
     library keeps it for reuse otherwise, and every page a worker inherits counts as the workers' too.

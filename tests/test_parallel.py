@@ -17,7 +17,7 @@ from generator.cli import main
 from generator.content import Comment, Post
 from generator.errors import SiteError
 from generator.markdown import RenderedBody
-from generator.parallel import map_forked
+from generator.parallel import ComputedAside, map_forked
 from tests.conftest import NOW
 
 
@@ -146,6 +146,25 @@ def test_a_bug_in_a_worker_is_raised_here_and_a_worker_that_dies_is_reported(poo
         map_forked(dying, 100, 2)
 
 
+def test_a_value_computed_aside_is_made_by_another_process_and_by_this_one_when_that_fails():
+    here = os.getpid()
+    aside = ComputedAside(lambda: ("made in", os.getpid()))
+    made, pid = aside()
+    assert made == "made in" and pid != here
+
+    def failing_elsewhere() -> int:
+        if os.getpid() != here:
+            raise ValueError("only in the forked process")
+        return 42
+
+    assert ComputedAside(failing_elsewhere)() == 42
+    with pytest.raises(ValueError, match="a real bug"):
+        ComputedAside(lambda: (_ for _ in ()).throw(ValueError("a real bug")))()
+    stopped = ComputedAside(lambda: 1)
+    stopped.stop()
+    assert stopped() == 1, "once stopped, asking computes it here"
+
+
 def test_workers_read_the_html_and_records_the_cache_keeps_out_of_memory(tmp_path: Path, pool_always):
     site = write_corpus(tmp_path / "site", 30)
     build(site, NOW, output=tmp_path / "one", jobs=1, use_cache=False)
@@ -159,7 +178,10 @@ def test_workers_read_the_html_and_records_the_cache_keeps_out_of_memory(tmp_pat
     assert len(cache.spilled.where) >= 30 * 2
     (site / "themes" / "default" / "templates").mkdir(parents=True)
     (site / "themes" / "default" / "templates" / "_byline.html").write_text("<p>By the team</p>", encoding="utf-8")
-    build(site, NOW, output=tmp_path / "two", jobs=2, cache=BuildCache(site))  # every page again, from the saved cache
+    saved = BuildCache(site)
+    build(site, NOW, output=tmp_path / "two", jobs=2, cache=saved)  # every page again, from the saved cache
+    assert not [value for value in saved.values.values() if isinstance(value, RenderedBody)], \
+        "bodies read from the database are let go once their page is made"
     build(site, NOW, output=tmp_path / "clean", jobs=1, use_cache=False)
     assert tree(tmp_path / "two") == tree(tmp_path / "clean")
     assert b"By the team" in (tmp_path / "clean" / "index.html").read_bytes()

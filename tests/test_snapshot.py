@@ -369,6 +369,31 @@ def test_an_assembly_lent_the_last_site_equals_one_from_scratch_and_rebuilds_onl
         config, same_records, NOW, include_drafts=True)
 
 
+def test_a_site_assembled_again_is_pickled_aside_while_the_files_move_and_the_next_build_takes_it_up(
+        blog: SiteFolder, monkeypatch):
+    monkeypatch.setattr(generator.cache, "ASIDE_LIMIT", 1)
+    here, pickled_in = os.getpid(), []
+    real_parts = generator.cache.snapshot_parts
+
+    def noting(snapshot, previous):
+        pickled_in.append(os.getpid())  # in the forked process: seen there only, so count by what it saves
+        return real_parts(snapshot, previous)
+
+    monkeypatch.setattr(generator.cache, "snapshot_parts", noting)
+    blog.build()
+    blog.post("2026-01-13-rail", "Rail news.", category="Travel", tags="[trains]", date="2026-01-13 10:00")
+    blog.build()
+    assert pickled_in == [here], "the first build pickles its site itself; the second has it pickled aside"
+    saved = BuildCache(blog.root).snapshot(blog.out.resolve())
+    assert saved is not None and "rail" in {e.post.slug for e in saved.site.entries}
+    rendered = taking_up_the_snapshot(monkeypatch)
+    blog.post("2026-01-13-rail", "Rail news, edited.", category="Travel", tags="[trains]", date="2026-01-13 10:00")
+    blog.build()
+    assert "2026/01/13/rail/" in rendered and "2026/01/10/policy/" not in rendered
+    monkeypatch.undo()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
 def test_responses_swapped_in_are_saved_as_swaps_and_done_again_by_the_next_build(blog: SiteFolder, monkeypatch):
     """A build that only changed responses saves the swaps, not the whole site; the next build (another
     process: a cache read from disk) does them again, until so many pile up that the site is saved whole."""
