@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import itertools
 import multiprocessing
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -43,11 +42,11 @@ class ForkedMap:
     take the rest and gathers them. Meanwhile this process may do something else (make the next batch
     of work, say). stop() ends workers still running, when results() will not be asked for."""
 
-    def __init__(self, work: Callable[[int], T], count: int, jobs: int):
+    def __init__(self, work: Callable[[int], T], count: int, jobs: int, serial_limit: int = SERIAL_LIMIT):
         self.work, self.count = work, count
         self.workers: list[tuple[Any, Any]] = []
         self.frozen = False
-        self.forked = jobs > 1 and count >= SERIAL_LIMIT and "fork" in multiprocessing.get_all_start_methods()
+        self.forked = jobs > 1 and count >= serial_limit and "fork" in multiprocessing.get_all_start_methods()
         if not self.forked:
             return
         context = multiprocessing.get_context("fork")
@@ -203,29 +202,32 @@ def _chunk(work: Callable[[int], object], numbers: range) -> list | SiteError:
 
 def write_all(staging: Staging, files: Iterable[tuple[str, bytes | Unchanged | Pending]], jobs: int) -> None:
     """Stage every file of the site; Pending ones are produced here or, when there are many, over `jobs`
-    processes, BATCH files at a time: each file waiting to be made holds its values (a page's entries,
+    processes, BATCH of them at a time: each file waiting to be made holds its values (a page's entries,
     a feed's), and 370,000 of them at once were most of the memory a 100,000-post build took.
 
     The workers of one batch start before the next batch is taken from `files` (which keys files and
     makes search records here): a core idled through that a second each cold build. The first batch is
-    small (SERIAL_LIMIT files) and each next one twice as big, so they start early on a rebuild too."""
+    small (SERIAL_LIMIT files to make) and each next one twice as big, so they start early on a rebuild too."""
     files, first, running, size = iter(files), 0, None, SERIAL_LIMIT
     try:
         while True:
             work: list[tuple[str, Pending]] = []
             taken = 0
-            for rel, data in itertools.islice(files, size):
+            for rel, data in files:
                 taken += 1
-                if isinstance(data, Pending):
-                    work.append((staging.claim(rel), data))
-                else:
+                if not isinstance(data, Pending):
                     staging.write(rel, data)
+                    continue
+                work.append((staging.claim(rel), data))
+                if len(work) == size:
+                    break
             if running is not None:
                 running()
                 running = None
             if not taken:
                 return
-            running = _BatchStaging(staging, work, first, jobs)
+            # a batch after a full first one is worth the workers even when small: the tail holds the feeds
+            running = _BatchStaging(staging, work, first, jobs, SERIAL_LIMIT if first == 0 else 2 * CHUNK)
             first, size = first + len(work), min(2 * size, BATCH)
     except BaseException:
         if running is not None:
@@ -237,13 +239,13 @@ class _BatchStaging:
     """The Pending files of one batch being staged by forked workers; call to have this process help
     and record the files that changed."""
 
-    def __init__(self, staging: Staging, work: list[tuple[str, Pending]], first: int, jobs: int):
+    def __init__(self, staging: Staging, work: list[tuple[str, Pending]], first: int, jobs: int, serial_limit: int):
         def stage(number: int) -> bool:
             rel, pending = work[number]
             return staging.stage_file(f"w{first + number}", rel, pending.produce())
 
         self.staging, self.work, self.first = staging, work, first
-        self.spread = ForkedMap(stage, len(work), jobs)
+        self.spread = ForkedMap(stage, len(work), jobs, serial_limit)
 
     def __call__(self) -> None:
         for number, changed in enumerate(self.spread.results()):
