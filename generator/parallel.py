@@ -42,11 +42,11 @@ class ForkedMap:
     take the rest and gathers them. Meanwhile this process may do something else (make the next batch
     of work, say). stop() ends workers still running, when results() will not be asked for."""
 
-    def __init__(self, work: Callable[[int], T], count: int, jobs: int, serial_limit: int = SERIAL_LIMIT):
+    def __init__(self, work: Callable[[int], T], count: int, jobs: int, serial_limit: int | None = None):
         self.work, self.count = work, count
         self.workers: list[tuple[Any, Any]] = []
         self.frozen = False
-        self.forked = jobs > 1 and count >= serial_limit and "fork" in multiprocessing.get_all_start_methods()
+        self.forked = jobs > 1 and count >= (SERIAL_LIMIT if serial_limit is None else serial_limit) and "fork" in multiprocessing.get_all_start_methods()
         if not self.forked:
             return
         context = multiprocessing.get_context("fork")
