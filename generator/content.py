@@ -132,7 +132,20 @@ def source_version(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def load_content(config: SiteConfig, read: Callable[[Path], bytes] = Path.read_bytes,
+def read_source(path: Path) -> bytes:
+    """Path.read_bytes() in half the system calls (no buffered file object): a cold build reads 18,500 files."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(handle).st_size
+        data = os.read(handle, size + 1)
+        while len(data) > size and (more := os.read(handle, 1 << 16)):  # it grew since: read on to its end
+            data += more
+        return data
+    finally:
+        os.close(handle)
+
+
+def load_content(config: SiteConfig, read: Callable[[Path], bytes] = read_source,
                  parse: Callable[[str, bytes], Document] = parse_document,
                  recall: Recall = load_all_now, spread: Spread = in_order) -> tuple[Content, list[Problem]]:
     """Parse every source file; raise SiteError listing all errors, return warnings otherwise.
@@ -184,7 +197,7 @@ def _load_all(config: SiteConfig, kind: str, paths: list[Path], problems: list[P
     return records
 
 
-def load_sources(config: SiteConfig, kind: str, paths: list[Path], rels: list[str], read=Path.read_bytes,
+def load_sources(config: SiteConfig, kind: str, paths: list[Path], rels: list[str], read=read_source,
                  parse=parse_document, recall: Recall = load_all_now, spread: Spread = in_order) -> list[LoadResult]:
     """Each file's record (None when it has errors) and problems, as load_content makes them (see there).
 

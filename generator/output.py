@@ -217,13 +217,18 @@ def output_stats(out: Path, names: Collection[str] | None = None) -> dict[str, S
 
 
 def _make_folder(path: str) -> None:
-    """os.makedirs(path, exist_ok=True) in one system call when the parent folder stands (it mostly does)."""
+    """os.makedirs(path, exist_ok=True) in one system call when the parent folder stands (it mostly does),
+    and otherwise without os.makedirs' stat of every missing parent."""
     try:
         os.mkdir(path)
     except FileExistsError:
         pass
     except FileNotFoundError:
-        os.makedirs(path, exist_ok=True)
+        parent = os.path.dirname(path)
+        if parent == path:
+            raise
+        _make_folder(parent)
+        _make_folder(path)
 
 
 def _write_file(path: str, data: bytes) -> None:
