@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -244,7 +245,7 @@ def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[st
     elif prepared.assembled:  # the files made again hold what they hold now; the others as before
         only = prepared.only
         held = {source: kept for source, rels in prepared.taken_up.depends.items()
-                if (kept := rels if only.isdisjoint(rels) else tuple(rel for rel in rels if rel not in only))}
+                if (kept := rels if only.isdisjoint(rels) else tuple(itertools.filterfalse(only.__contains__, rels)))}
         for source, rels in depends_by_source(depends).items():
             held[source] = held.get(source, ()) + rels
     else:

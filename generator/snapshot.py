@@ -21,6 +21,7 @@ import copyreg
 import dataclasses
 import io
 import pickle
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -78,10 +79,10 @@ def responses_swapped(site: Site, responses: tuple[tuple[str, tuple[Comment, ...
 
 def depends_by_source(depends_by_output: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     """Turn "this file holds these sources" into "this source is held by these files"."""
-    by_source: dict[str, list[str]] = {}
+    by_source: defaultdict[str, list[str]] = defaultdict(list)
     for rel, sources in depends_by_output.items():
         for source in sources:
-            by_source.setdefault(source, []).append(rel)
+            by_source[source].append(rel)
     return {source: tuple(rels) for source, rels in by_source.items()}
 
 
