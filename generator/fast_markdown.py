@@ -15,7 +15,9 @@ reference renderer instead. tests/test_fast_markdown.py holds the two renderers 
 
 from __future__ import annotations
 
+import os
 import re
+from contextlib import contextmanager
 from html import unescape
 from typing import Callable, Iterator
 
@@ -46,6 +48,22 @@ COMMONMARK_WITHOUT_HTML = ["blockquote", "code", "fence", "heading", "hr", "lhea
                            "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline"]
 
 
+@contextmanager
+def _panic_messages_hidden() -> Iterator[None]:
+    """Rust prints a panic's message (and a backtrace, with RUST_BACKTRACE set) straight to the process's
+    standard error, before pyo3 raises it here. A document markdown-it-pyrs panics on simply goes to the
+    reference renderer, so those lines would only alarm whoever runs the build: the file descriptor is
+    pointed at /dev/null while the footnoted documents, where its panics are, are parsed."""
+    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(quiet, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(quiet)
+
+
 def available() -> bool:
     return markdown_it_pyrs is not None
 
@@ -66,7 +84,8 @@ class FastRenderer:
             return None
         try:
             if self.rebase_root_links or "[^" in source or "^[" in source or not _plain_fence_infos(source):
-                return self._from_tree(source)
+                with _panic_messages_hidden():
+                    return self._from_tree(source)
             return self._from_html(source) or self._from_tree(source)
         except BaseException as error:  # pyo3's PanicException, which is no Exception and cannot be imported
             if type(error).__name__ != "PanicException":
