@@ -46,7 +46,8 @@ class ForkedMap:
         self.work, self.count = work, count
         self.workers: list[tuple[Any, Any]] = []
         self.frozen = False
-        self.forked = jobs > 1 and count >= (SERIAL_LIMIT if serial_limit is None else serial_limit) and "fork" in multiprocessing.get_all_start_methods()
+        enough = count >= (SERIAL_LIMIT if serial_limit is None else serial_limit)
+        self.forked = jobs > 1 and enough and "fork" in multiprocessing.get_all_start_methods()
         if not self.forked:
             return
         context = multiprocessing.get_context("fork")
@@ -108,7 +109,7 @@ class ComputedAside:
             try:
                 made = self.receiving.recv()
                 self.process.join()
-            except EOFError:
+            except Exception:  # the process died (EOFError) or sent what cannot be read: make it here
                 pass
             finally:
                 self.stop()
