@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import multiprocessing
+import signal
 from typing import Any, Callable, Iterable, TypeVar
 
 import jinja2
@@ -125,6 +126,7 @@ class ComputedAside:
 
 
 def _sent(make: Callable[[], object], sending: Any) -> None:
+    _interrupts_left_to_the_build()
     try:
         sending.send((make(),))
     except Exception:  # raised again by computing it in the build's process
@@ -152,12 +154,19 @@ def start_worker(context: Any, work: Callable[[int], object], count: int, taken:
 
 
 def _worker(work: Callable[[int], object], count: int, taken: Any, sending: Any) -> None:
+    _interrupts_left_to_the_build()
     try:
         outcome: object = _chunks_taken(work, count, taken)
     except Exception as exc:  # a bug, not the user's error: raised again in the build's process
         outcome = exc
     sending.send(outcome)
     sending.close()
+
+
+def _interrupts_left_to_the_build() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the build's process stops its workers (see
+    ForkedMap.stop), and a worker interrupted as well would print "Process ForkProcess-N:" and a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _results_of(process: Any, results: Any) -> dict[int, list | SiteError]:

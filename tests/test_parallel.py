@@ -146,6 +146,22 @@ def test_a_bug_in_a_worker_is_raised_here_and_a_worker_that_dies_is_reported(poo
         map_forked(dying, 100, 2)
 
 
+def test_workers_leave_ctrl_c_to_the_build_which_stops_them(pool_always, capfd):
+    import signal
+    import time
+    here = os.getpid()
+
+    def interrupted(n: int) -> int:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C reaches every process of the terminal's group
+        time.sleep(0.002)
+        return n
+
+    assert map_forked(interrupted, 60, 2) == list(range(60))
+    assert ComputedAside(lambda: interrupted(1))() == 1
+    assert capfd.readouterr().err == "", "no worker printed a traceback"
+
+
 def test_a_value_computed_aside_is_made_by_another_process_and_by_this_one_when_that_fails():
     here = os.getpid()
     aside = ComputedAside(lambda: ("made in", os.getpid()))
