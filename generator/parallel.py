@@ -126,7 +126,7 @@ class ComputedAside:
 
 
 def _sent(make: Callable[[], object], sending: Any) -> None:
-    _interrupts_left_to_the_build()
+    _signals_left_to_the_build()
     try:
         sending.send((make(),))
     except Exception:  # raised again by computing it in the build's process
@@ -154,7 +154,7 @@ def start_worker(context: Any, work: Callable[[int], object], count: int, taken:
 
 
 def _worker(work: Callable[[int], object], count: int, taken: Any, sending: Any) -> None:
-    _interrupts_left_to_the_build()
+    _signals_left_to_the_build()
     try:
         outcome: object = _chunks_taken(work, count, taken)
     except Exception as exc:  # a bug, not the user's error: raised again in the build's process
@@ -163,10 +163,13 @@ def _worker(work: Callable[[int], object], count: int, taken: Any, sending: Any)
     sending.close()
 
 
-def _interrupts_left_to_the_build() -> None:
+def _signals_left_to_the_build() -> None:
     """Ctrl-C reaches every process of the terminal's group: the build's process stops its workers (see
-    ForkedMap.stop), and a worker interrupted as well would print "Process ForkProcess-N:" and a traceback."""
+    ForkedMap.stop), and a worker interrupted as well would print "Process ForkProcess-N:" and a traceback.
+    And a worker stopped that way ends at once, even when forked by `serve`, whose own SIGTERM handler
+    turns the signal into a KeyboardInterrupt (and a traceback)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _results_of(process: Any, results: Any) -> dict[int, list | SiteError]:

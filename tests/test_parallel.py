@@ -17,7 +17,7 @@ from generator.cli import main
 from generator.content import Comment, Post
 from generator.errors import SiteError
 from generator.markdown import RenderedBody
-from generator.parallel import ComputedAside, map_forked
+from generator.parallel import ComputedAside, ForkedMap, map_forked
 from tests.conftest import NOW
 
 
@@ -160,6 +160,23 @@ def test_workers_leave_ctrl_c_to_the_build_which_stops_them(pool_always, capfd):
     assert map_forked(interrupted, 60, 2) == list(range(60))
     assert ComputedAside(lambda: interrupted(1))() == 1
     assert capfd.readouterr().err == "", "no worker printed a traceback"
+
+
+def test_a_worker_stopped_by_its_build_ends_quietly_even_under_serves_sigterm_handler(pool_always, capfd):
+    import signal
+    import time
+
+    def as_serve_does(_signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, as_serve_does)
+    try:
+        running = ForkedMap(lambda n: time.sleep(0.05) or n, 200, 2)
+        time.sleep(0.3)
+        running.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert capfd.readouterr().err == "", "the worker ended without a traceback"
 
 
 def test_a_value_computed_aside_is_made_by_another_process_and_by_this_one_when_that_fails():
