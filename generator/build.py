@@ -25,8 +25,8 @@ from generator.localise import LocalDates
 from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, take_inputs
 from generator.markdown import pygments_css, renderer_version
 from generator.metadata import humans_txt
-from generator.output import MARKER, Pending, Staging, Stat, Unchanged, WriteReport, output_stats_later
-from generator.parallel import map_forked, write_all
+from generator.output import MARKER, Pending, Staging, Stat, Unchanged, WriteReport
+from generator.parallel import map_forked, output_stats_later, write_all
 from generator.prepare import Prepared, prepare_everything, take_up_snapshot
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files

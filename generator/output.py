@@ -6,9 +6,7 @@ keeps rsync and CDN uploads small) and files that no longer belong are removed.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,7 +191,7 @@ class Staging:
 
 def output_stats(out: Path, names: Collection[str] | None = None) -> dict[str, Stat]:
     """Every file (and symlink) under the output folder, by relative path; {} when there is no folder.
-    With `names`, only under those entries of the folder itself (see output_stats_later).
+    With `names`, only under those entries of the folder itself (see parallel.output_stats_later).
 
     A loop rather than recursion: 10,000 posts make 37,000 folders. An unreadable folder shows as
     its own path (ending in '/') with an impossible stat, so it never matches a recorded one."""
@@ -240,56 +238,6 @@ def _write_file(path: str, data: bytes) -> None:
             view = view[os.write(handle, view):]
     finally:
         os.close(handle)
-
-
-def output_stats_later(out: Path, walkers: int = 2) -> Callable[[], dict[str, Stat]]:
-    """output_stats(out), walked by forked processes while this one goes on; call the result to have it.
-
-    Walking 37,000 files in 31,000 folders takes more than half a second, longer than the rest of a
-    rebuild after an edit before its pages: `walkers` processes share the folder's top-level entries,
-    and this one goes on meanwhile. A walking process only reads the folder, writes to its pipe and
-    leaves. Without fork, or when the folder is empty or cannot be listed, the walk happens when asked for."""
-    try:
-        names = sorted(os.listdir(out))
-    except OSError:
-        names = None
-    if "fork" not in multiprocessing.get_all_start_methods() or not names:
-        walks = [lambda: output_stats(out)]
-    else:
-        walks = [_forked(lambda share=names[k::walkers]: output_stats(out, share)) for k in range(min(walkers, len(names)))]
-    found: list[dict[str, Stat]] = []
-
-    def result() -> dict[str, Stat]:  # the first call's answer again: a cold build's output is new by the last call
-        if not found:
-            merged: dict[str, Stat] = {}
-            for walk in walks:
-                merged.update(walk())
-            found.append(merged)
-        return found[0]
-
-    return result
-
-
-def _forked(work: Callable[[], dict[str, Stat]]) -> Callable[[], dict[str, Stat]]:
-    """work() in a forked process; call the result to have what it returned (or work() again, here, if the
-    process died)."""
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the walking process: nothing of the parent's state is touched, and it leaves at once
-        try:
-            with os.fdopen(writer, "wb") as stream:
-                pickle.dump(work(), stream, protocol=5)
-        finally:
-            os._exit(0)
-    os.close(writer)
-
-    def result() -> dict[str, Stat]:
-        with os.fdopen(reader, "rb") as stream:
-            data = stream.read()
-        os.waitpid(pid, 0)
-        return pickle.loads(data) if data else work()
-
-    return result
 
 
 def _stat_of(path: Path) -> Stat:

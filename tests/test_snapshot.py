@@ -16,7 +16,8 @@ from generator.cache import CACHE_DIR, BuildCache
 from generator.config import load_config
 from generator.content import Content, load_content
 from generator.errors import SiteError
-from generator.output import output_stats, output_stats_later
+from generator.output import output_stats
+from generator.parallel import output_stats_later
 from generator.site import assemble_site
 from generator.snapshot import RESPONSES_KEPT_APART
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
