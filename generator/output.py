@@ -17,6 +17,7 @@ from generator.errors import SiteError, error
 Stat = tuple[int, int, int, int]
 MARKER = ".deskpress-output"
 STAGE = ".deskpress-stage"
+BESIDE = ".deskpress-new"  # the end of a file's name when staged beside the one it replaces (see Staging.stage_file)
 
 
 class Unchanged:
@@ -63,6 +64,7 @@ class Staging:
         self.fresh = not self.existed or set(os.listdir(out_dir)) <= {MARKER}
         self.existing: dict[str, Stat] = {} if self.fresh else existing if existing is not None else output_stats(out_dir)
         self.removed: list[str] = []
+        self.replacing: list[str] = []  # claimed files the output holds already: staged beside them
 
     def claim(self, rel: str) -> str:
         """Reserve `rel` for one part of the site; two parts writing one file is the user's error to hear about."""
@@ -80,6 +82,8 @@ class Staging:
             raise SiteError([error(rel, None, "one part of the site writes a file where another needs a folder (two URLs clash)")])
         self.written.add(rel)
         self.folders.update(parents)
+        if self.existing.get(rel, (-1,))[0] >= 0:
+            self.replacing.append(rel)
         return rel
 
     def carry(self, rels: Iterable[str]) -> None:
@@ -94,9 +98,13 @@ class Staging:
             self.staged(f"p{len(self.changed)}", rel)
 
     def stage_file(self, name: str, rel: str, data: bytes) -> bool:
-        """Put `data` in the staging folder as `name` unless the output holds it already; safe in a worker process.
+        """Stage `data` for `rel` unless the output holds it already; safe in a worker process.
 
-        Into a new output folder, files are staged where they will stand, so commit() moves whole folders."""
+        Into a new output folder, files are staged where they will stand, so commit() moves whole folders.
+        A file replacing one is staged beside it: on ext4, making a file in a new folder (the staging
+        folder) can cost ten times what it costs in a folder whose files are being replaced (the file
+        system looks for a free inode near its folder), 0.4 against 0.04 ms here. Any other file is
+        staged as `name`."""
         if self.fresh:
             folder = os.path.dirname(rel)
             if folder not in self.staged_folders:  # one mkdir per folder, not per file: 37,000 files share 20,000
@@ -110,6 +118,9 @@ class Staging:
                     return False
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 pass
+        if self.existing.get(rel, (-1,))[0] >= 0:
+            _write_file(_beside(os.path.join(self.out, rel)), data)
+            return True
         self.stage.mkdir(parents=True, exist_ok=True)
         _write_file(os.path.join(self.stage, name), data)
         return True
@@ -129,7 +140,8 @@ class Staging:
         ready: set[Path] = set()
         for rel, name in self.changed:
             if self.existing.get(rel, (-1,))[0] >= 0:  # a file there before: its folders stand, nothing in its way
-                os.replace(os.path.join(self.stage, name), os.path.join(self.out, rel))
+                target = os.path.join(self.out, rel)
+                os.replace(_beside(target), target)
                 continue
             target = self.out / rel
             if target.parent not in ready:
@@ -139,14 +151,14 @@ class Staging:
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
             os.replace(self.stage / name, target)
-        self.abort()
+        self._stage_dropped()
         return self._report(removed=self._remove_stale())
 
     def _commit_fresh(self) -> WriteReport:
         if self.stage.exists():
             for entry in sorted(os.listdir(self.stage)):
                 os.replace(self.stage / entry, self.out / entry)
-        self.abort()
+        self._stage_dropped()
         return self._report(removed=0)
 
     def _report(self, removed: int) -> WriteReport:
@@ -155,6 +167,14 @@ class Staging:
 
     def abort(self) -> None:
         """Forget the staged files; the output folder stays as it was (or absent, if it was)."""
+        for rel in self.replacing:  # some may not be staged (a worker failed first, or bytes unchanged)
+            try:
+                os.unlink(_beside(os.path.join(self.out, rel)))
+            except FileNotFoundError:
+                pass
+        self._stage_dropped()
+
+    def _stage_dropped(self) -> None:
         if self.stage.exists():
             shutil.rmtree(self.stage)
         if not self.existed and self.out.is_dir() and not any(self.out.iterdir()):
@@ -214,6 +234,11 @@ def output_stats(out: Path, names: Collection[str] | None = None) -> dict[str, S
     return found
 
 
+def _beside(path: str) -> str:
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}{BESIDE}")
+
+
 def _make_folder(path: str) -> None:
     """os.makedirs(path, exist_ok=True) in one system call when the parent folder stands (it mostly does),
     and otherwise without os.makedirs' stat of every missing parent."""
@@ -246,10 +271,13 @@ def _stat_of(path: Path) -> Stat:
 
 
 def _safe_relative(rel: str) -> str:
-    """`rel` normalised as a POSIX path ('a//./b' -> 'a/b'), refused when it could leave the output folder."""
+    """`rel` normalised as a POSIX path ('a//./b' -> 'a/b'), refused when it could leave the output folder
+    or be taken for a build's own file."""
     parts = [part for part in rel.split("/") if part not in ("", ".")]
     if rel.startswith("/") or not parts or ".." in parts or parts[0] in (STAGE, MARKER):
         raise SiteError([error(rel, None, "refusing to write outside the output folder")])
+    if parts[-1].endswith(BESIDE):
+        raise SiteError([error(rel, None, f"a file name ending in {BESIDE} is kept for deskpress's own use; rename it")])
     return "/".join(parts)
 
 

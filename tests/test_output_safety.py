@@ -50,6 +50,24 @@ def test_a_build_failing_while_writing_leaves_the_output_untouched(site: SiteFol
     assert not fresh.exists()
 
 
+def test_files_a_stopped_build_left_staged_in_the_output_are_removed_by_the_next(site: SiteFolder):
+    site.post("2026-01-15-hello", title="Hello")
+    site.build()
+    (site.out / ".index.html.deskpress-new").write_text("half a home page")
+    (site.out / "2026/01/15/hello/.index.html.deskpress-new").write_text("half a post")
+    site.post("2026-01-16-second", title="Second", date="2026-01-16")
+    site.build()
+    site.build(output=site.root.parent / "clean", use_cache=False)
+    assert tree_digest(site.out) == tree_digest(site.root.parent / "clean")
+
+
+def test_a_file_named_like_a_staged_one_is_refused(site: SiteFolder):
+    site.post("2026-01-15-hello", title="Hello")
+    site.file("content/static/notes.txt.deskpress-new", "mine")
+    assert build_problems(site) == [
+        "notes.txt.deskpress-new: a file name ending in .deskpress-new is kept for deskpress's own use; rename it"]
+
+
 def test_a_rebuild_removes_pages_that_no_longer_exist(site: SiteFolder):
     site.post("2026-01-15-hello", title="Hello")
     gone = site.post("2026-01-16-gone", title="Gone", date="2026-01-16")
