@@ -7,29 +7,30 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # rich is imported only for a terminal: a piped build (a script, CI) never needs it
+if TYPE_CHECKING:  # rich is imported only once a build on a terminal has taken DELAY_SECONDS
     from rich.console import Console
 
 DELAY_SECONDS = 1.0
 
 
 class BuildProgress:
-    """Context manager: after DELAY_SECONDS, a spinner with the current stage, erased when done."""
+    """Context manager: after DELAY_SECONDS, a spinner with the current stage, erased when done.
 
-    def __init__(self, console: Console | None = None):
-        if console is None and sys.stderr.isatty():
-            from rich.console import Console
+    Without a `console`, one on stderr is made when the spinner first shows, and only when stderr is a
+    terminal: importing rich is 25 ms, a tenth of a quick rebuild that never shows it."""
 
-            console = Console(stderr=True)
+    def __init__(self, console: Console | None = None, delay: float = DELAY_SECONDS):
         self.console = console
+        self.shows = console.is_terminal if console is not None else sys.stderr.isatty()
         self.stage = "reading settings"
         self.status = None
+        self.done = False
         self.lock = threading.Lock()
-        self.timer = threading.Timer(DELAY_SECONDS, self._show)
+        self.timer = threading.Timer(delay, self._show)
         self.timer.daemon = True
 
     def __enter__(self) -> "BuildProgress":
-        if self.console is not None and self.console.is_terminal:
+        if self.shows:
             self.timer.start()
         return self
 
@@ -41,12 +42,18 @@ class BuildProgress:
                 self.status.update(f"Building: {stage}…")
 
     def _show(self) -> None:
+        if self.console is None:
+            from rich.console import Console
+
+            self.console = Console(stderr=True)
         with self.lock:
-            self.status = self.console.status(f"Building: {self.stage}…")
-            self.status.start()
+            if not self.done:  # the build may have ended while rich was imported
+                self.status = self.console.status(f"Building: {self.stage}…")
+                self.status.start()
 
     def __exit__(self, kind: type | None, error: BaseException | None, trace: TracebackType | None) -> None:
         self.timer.cancel()
         with self.lock:
+            self.done = True
             if self.status is not None:
                 self.status.stop()
