@@ -17,7 +17,7 @@ class BuildProgress:
     """Context manager: after DELAY_SECONDS, a spinner with the current stage, erased when done.
 
     Without a `console`, one on stderr is made when the spinner first shows, and only when stderr is a
-    terminal: importing rich is 25 ms, a tenth of a quick rebuild that never shows it."""
+    terminal: importing rich took 25 ms of every quick rebuild, which never shows it."""
 
     def __init__(self, console: Console | None = None, delay: float = DELAY_SECONDS):
         self.console = console
