@@ -11,9 +11,11 @@ forked workers have in common with the parent fairly), sampled from /proc every 
 installed into a throwaway virtual environment, once.
 
 Each size starts with the issue's yardstick (benchmarks/yardstick.py): the VM's speed that day, for
-comparing figures across days. Cold builds and the file system's floor start `--settle` seconds
-after the benchmark deleted the last output (see settling_seconds: on the project's VMs, creating
-files right after deleting 70,000 others costs several times the build itself).
+comparing figures across days. Cold builds go into new folders, and what the benchmark deletes (an
+earlier run's copies of the corpus, the floor's files) is deleted at its end: on the project's VMs,
+creating files after deleting 40,000 others costs several times the build itself, minutes later
+still. Last for each size, one more cold build, into the folder of the first one just deleted, shows
+that cost (see "Benchmark" in docs/performance.md).
 """
 
 from __future__ import annotations
@@ -163,9 +165,10 @@ def deskpress(fast: bool, *options: str) -> list[str]:
 def settling_seconds() -> float:
     """How long ext4 without a journal (the project's VMs) keeps freed inodes from being reused: it skips
     each inode deleted within the last dirty_expire_centisecs (+5 s while its block is dirty), one by
-    one, for every file and folder it creates. Writing 40,000 files in 40,000 folders took 2.7 s once
-    the deleted inodes had settled and 28-38 s right after deleting as many: the benchmark would time
-    its own deletion, not the build. Journaled file systems (a laptop's) never do this."""
+    one, for every file and folder it creates. Waiting that long is not enough on these VMs, though:
+    a cold 10,000-post build 100 s after deleting the last output still spent 21 s in the kernel,
+    against 3.7 s into a new folder with nothing deleted before. Journaled file systems (a laptop's)
+    show neither."""
     try:
         expire = int(Path("/proc/sys/vm/dirty_expire_centisecs").read_text()) / 100
     except (OSError, ValueError):
@@ -181,15 +184,17 @@ def deleted(*folders: Path, settle: float) -> None:
     time.sleep(settle)
 
 
-def scenarios(site: Path, fast: bool, repeat: int, settle: float = 0.0) -> dict[str, list[dict]]:
-    """Each row of the targets table, `repeat` times, on a copy of the corpus at `site`; each cold build
-    `settle` seconds after the last one's output was deleted (see settling_seconds)."""
+AFTER_DELETING = "cold, into the first cold build's folder just deleted (this VM's file system)"
+
+
+def scenarios(site: Path, fast: bool, repeat: int) -> dict[str, list[dict]]:
+    """Each row of the targets table, `repeat` times, on a fresh copy of the corpus at `site`: cold builds
+    into new folders (site/cold-N), then the rest into site/public."""
     results: dict[str, list[dict]] = {name: [] for name in ("cold", "first build, filling the cache", "no change",
                                                              "edit one post", "add a post", "add a comment")}
     posts = sorted((site / "content" / "posts").glob("*.md"))
     for run in range(repeat):
-        deleted(site / "public", site / ".deskpress-cache", settle=settle)
-        results["cold"].append(measure(deskpress(fast, "--no-cache"), site))
+        results["cold"].append(measure(deskpress(fast, "--no-cache", "-o", str(site / f"cold-{run}")), site))
     results["first build, filling the cache"].append(measure(deskpress(fast), site))
     for run in range(repeat):
         results["no change"].append(measure(deskpress(fast), site))
@@ -205,6 +210,13 @@ def scenarios(site: Path, fast: bool, repeat: int, settle: float = 0.0) -> dict[
         comment.write_text(f"---\nauthor: Bench\ndate: 2026-02-0{run + 1} 10:00\n---\nA new comment.\n", encoding="utf-8")
         results["add a comment"].append(measure(deskpress(fast), site))
     return results
+
+
+def cold_after_deleting(site: Path, fast: bool, settle: float) -> dict:
+    """A cold build into site/cold-0 `settle` seconds after deleting what the first cold build wrote there:
+    what this VM's file system adds to a cold build after a mass deletion (see settling_seconds)."""
+    deleted(site / "cold-0", settle=settle)
+    return measure(deskpress(fast, "--no-cache", "-o", str(site / "cold-0")), site)
 
 
 def in_process_edits(site: Path, fast: bool, repeat: int) -> list[float]:
@@ -242,15 +254,16 @@ def write_floor(built: Path, target: Path) -> float:
     return time.perf_counter() - started
 
 
-def report(posts: int, renderer: str, results: dict[str, list[dict]], serve: list[float]) -> None:
+def report(posts: int, renderer: str, results: dict[str, list[dict]], serve: list[float] | None = None) -> None:
     for name, runs in results.items():
         wall = statistics.median(r["wall"] for r in runs)
         user, system = statistics.median(r["user"] for r in runs), statistics.median(r["sys"] for r in runs)
         print(f"| {posts} | {renderer} | {name} | {wall:.2f} s | {max(r['rss_mb'] for r in runs):.0f} MB | "
               f"{max(r['tree_mb'] for r in runs):.0f} MB | {max(r['tree_pss_mb'] for r in runs):.0f} MB | "
               f"{user:.2f} s + {system:.2f} s |", flush=True)
-    print(f"| {posts} | {renderer} | edit one post, in process (serve) | {statistics.median(serve) * 1000:.0f} ms | | | | |",
-          flush=True)
+    if serve is not None:
+        print(f"| {posts} | {renderer} | edit one post, in process (serve) | {statistics.median(serve) * 1000:.0f} ms | | | | |",
+              flush=True)
 
 
 def main() -> None:
@@ -261,38 +274,55 @@ def main() -> None:
     parser.add_argument("--pelican", action="store_true", help="also build each corpus with Pelican (slow)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/deskpress-bench"))
     parser.add_argument("--settle", type=float, default=settling_seconds(),
-                        help="seconds to wait after deleting an output before a cold build (default: see settling_seconds)")
+                        help="seconds to wait after deleting an output before the last cold build (default: see settling_seconds)")
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])
     print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}, Python {sys.version.split()[0]}; "
-          f"cold builds {args.settle:.0f} s after deleting the last output")
+          f"cold builds into new folders, the last one {args.settle:.0f} s after deleting the first")
     print("| posts | renderer | scenario | median wall | largest process | process tree (RSS) | process tree (PSS) "
           "| CPU: user + system (median) |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for posts in args.posts:
-        corpus = args.work / f"corpus-{posts}"
-        if not (corpus / "site.yaml").exists():
-            write_corpus(corpus, posts)
-        yardstick = pipeline_ms_per_post(corpus)
-        print(f"| {posts} | none | the issue's yardstick: frontmatter, markdown-it-py, a template, a file, one process "
-              f"(the issue's machine: {ISSUE_MS_PER_POST} ms) | {yardstick:.2f} ms/post "
-              f"({machine_factor(yardstick):.2f}x) | | | | |", flush=True)
-        cold = {}
-        for renderer in args.renderers:
-            site = args.work / f"site-{posts}-{renderer}"
-            shutil.rmtree(site, ignore_errors=True)
-            shutil.copytree(corpus, site)
-            results = scenarios(site, renderer == "fast", args.repeat, args.settle)
-            report(posts, renderer, results, in_process_edits(site, renderer == "fast", args.repeat))
-            cold[renderer] = statistics.median(r["wall"] for r in results["cold"])
-        deleted(args.work / "floor", settle=args.settle)
-        floor = write_floor(site / "public", args.work / "floor")
-        shutil.rmtree(args.work / "floor")
-        print(f"| {posts} | none | writing the built files only (the file system's floor) | {floor:.2f} s | | | | |", flush=True)
-        if args.pelican:
-            seconds = pelican_build(corpus, args.work)
-            ratios = ", ".join(f"{name} {wall / seconds:.2f}" for name, wall in cold.items())
-            print(f"| {posts} | Pelican | cold | {seconds:.2f} s | | | | deskpress/Pelican: {ratios}", flush=True)
+    trash = args.work / f"deleted-at-the-end-{os.getpid()}"
+    try:
+        for posts in args.posts:
+            sizes(args, posts, trash)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
 
+
+def sizes(args: argparse.Namespace, posts: int, trash: Path) -> None:
+    """Every row for one corpus size. What an earlier run left is moved into `trash`, deleted at the end."""
+    corpus = args.work / f"corpus-{posts}"
+    if not (corpus / "site.yaml").exists():
+        write_corpus(corpus, posts)
+    yardstick = pipeline_ms_per_post(corpus)
+    print(f"| {posts} | none | the issue's yardstick: frontmatter, markdown-it-py, a template, a file, one process "
+          f"(the issue's machine: {ISSUE_MS_PER_POST} ms) | {yardstick:.2f} ms/post "
+          f"({machine_factor(yardstick):.2f}x) | | | | |", flush=True)
+    cold = {}
+    for renderer in args.renderers:
+        site = set_aside(args.work / f"site-{posts}-{renderer}", trash)
+        shutil.copytree(corpus, site)
+        results = scenarios(site, renderer == "fast", args.repeat)
+        report(posts, renderer, results, in_process_edits(site, renderer == "fast", args.repeat))
+        cold[renderer] = statistics.median(r["wall"] for r in results["cold"])
+    floor = write_floor(site / "public", set_aside(args.work / "floor", trash))
+    set_aside(args.work / "floor", trash)
+    print(f"| {posts} | none | writing the built files only (the file system's floor) | {floor:.2f} s | | | | |", flush=True)
+    if args.pelican:
+        seconds = pelican_build(corpus, args.work)
+        ratios = ", ".join(f"{name} {wall / seconds:.2f}" for name, wall in cold.items())
+        print(f"| {posts} | Pelican | cold | {seconds:.2f} s | | | | deskpress/Pelican: {ratios}", flush=True)
+    for renderer in args.renderers:  # last: deleting 40,000 files slows every build after it on these VMs
+        report(posts, renderer, {AFTER_DELETING: [cold_after_deleting(args.work / f"site-{posts}-{renderer}",
+                                                                      renderer == "fast", args.settle)]})
+
+
+def set_aside(folder: Path, trash: Path) -> Path:
+    """Move `folder`, if it exists, into `trash` (a rename: nothing is deleted before the builds are timed)."""
+    if folder.exists():
+        trash.mkdir(parents=True, exist_ok=True)
+        folder.rename(trash / f"{folder.name}-{len(os.listdir(trash))}")
+    return folder
 
 if __name__ == "__main__":
     main()

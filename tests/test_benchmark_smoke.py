@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.corpus import AUTHORS, CATEGORIES, write_corpus
-from benchmarks.run import in_process_edits, scenarios, write_floor
+from benchmarks.run import cold_after_deleting, in_process_edits, scenarios, set_aside, write_floor
 from benchmarks.yardstick import machine_factor, pipeline_ms_per_post
 
 
@@ -31,6 +31,19 @@ def test_every_scenario_runs_and_leaves_a_complete_site(tmp_path: Path):
     built = site / "public"
     assert (built / "2026" / "01" / "01" / "new-0" / "index.html").is_file()
     assert "A new comment." in (built / "comments" / "feed.xml").read_text(encoding="utf-8")
+    cold = site / "cold-0"  # cold builds go into new folders
+    assert (cold / "index.html").is_file() and not (cold / "2026" / "01" / "01" / "new-0").exists()
+    assert cold_after_deleting(site, fast=True, settle=0)["wall"] > 0
+    assert (cold / "index.html").is_file()
+
+
+def test_what_an_earlier_run_left_is_set_aside_for_deleting_at_the_end(tmp_path: Path):
+    earlier = tmp_path / "site-5-fast"
+    (earlier / "public").mkdir(parents=True)
+    trash = tmp_path / "deleted-at-the-end"
+    assert set_aside(earlier, trash) == earlier and not earlier.exists()
+    assert [path.name for path in trash.iterdir()] == ["site-5-fast-0"]
+    assert set_aside(tmp_path / "absent", trash) == tmp_path / "absent"
 
 
 def test_the_file_system_floor_writes_exactly_the_built_files(tmp_path: Path):
