@@ -284,12 +284,12 @@ def main() -> None:
     trash = args.work / f"deleted-at-the-end-{os.getpid()}"
     try:
         for posts in args.posts:
-            sizes(args, posts, trash)
+            measure_size(args, posts, trash)
     finally:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-def sizes(args: argparse.Namespace, posts: int, trash: Path) -> None:
+def measure_size(args: argparse.Namespace, posts: int, trash: Path) -> None:
     """Every row for one corpus size. What an earlier run left is moved into `trash`, deleted at the end."""
     corpus = args.work / f"corpus-{posts}"
     if not (corpus / "site.yaml").exists():
