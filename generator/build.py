@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 import jinja2
 
+from generator.aside import ComputedAside
 from generator.cache import BuildCache, SourceRecall
 from generator.keys import (Fingerprints, code_version, digest, fingerprint, output_memo, per_entry_memo,
                             templates_reading)
@@ -22,7 +23,8 @@ from generator.errors import Problem, SiteError, error
 from generator.fast_markdown import available as fast_markdown_available
 from generator.feeds import all_feeds
 from generator.localise import LocalDates
-from generator.manifest import BuildSummary, Inputs, Manifest, build_parameters, take_inputs
+from generator.inputs import Inputs, default_theme_dir, take_inputs
+from generator.manifest import BuildSummary, Manifest, build_parameters
 from generator.markdown import pygments_css, renderer_version
 from generator.metadata import humans_txt
 from generator.output import MARKER, Pending, Staging, Stat, Unchanged, WriteReport
@@ -35,7 +37,7 @@ from generator.render import (TEASER_TEMPLATE, Each, Memo, PageRenderer, Rendere
 from generator.search import INDEX_PATH, indexed, record_json, search_index
 from generator.site import Entry, Site
 from generator.snapshot import Snapshot, depends_by_source
-from generator.theme import Theme, default_theme_dir, load_theme, template_problem
+from generator.theme import Theme, load_theme, template_problem
 
 Walk = tuple[Path, Callable[[], dict[str, Stat]]]  # an output folder, and what its walk found (when called)
 
@@ -60,7 +62,8 @@ class BuildResult:
 def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = False, *,
           cache: BuildCache | None = None, use_cache: bool = True, jobs: int | None = None,
           fast_markdown: bool | None = None, progress: Callable[[str], None] | None = None,
-          private_output: bool = False, changed: frozenset[str] | None = None) -> BuildResult:
+          private_output: bool = False, changed: frozenset[str] | None = None,
+          inputs_taken: ComputedAside[Inputs] | None = None) -> BuildResult:
     """Build the site in `root` as of `now`; raise SiteError (output untouched) when the input is wrong.
 
     `cache` carries work between builds: pass the same BuildCache to repeated calls in one process
@@ -74,26 +77,30 @@ def build(root: Path, now: datetime, output: Path | None = None, drafts: bool = 
     output folder (serve's own preview folder, removed when it stops): the last build's record of
     what it holds is then trusted instead of walking its 37,000 files again, and kept in memory only.
     There, `changed` may name (relative to `root`) every input file a watcher saw change since the last
-    successful build, and only those are looked at again (see Inputs.updated).
+    successful build, and only those are looked at again (see Inputs.updated). `inputs_taken` is
+    take_inputs(root) already under way (inputs_taken_aside), started by a caller before it imported the pipeline.
     """
     walk = None if private_output else early_walk(root, output)
     try:
         with collector_paused():
             return _build(root, now, output, drafts, cache, use_cache, jobs, fast_markdown, progress, private_output, walk,
-                          changed if private_output else None)
+                          changed if private_output else None, inputs_taken)
     finally:
         if walk is not None:
             walk[1]()  # waits for the walking processes, whatever happened: none is left behind
+        if inputs_taken is not None:
+            inputs_taken.stop()  # when a wrong input stopped the build before it was asked for
 
 
-def inputs_now(root: Path, cache: BuildCache, output: Path | None, changed: frozenset[str] | None) -> Inputs:
-    """The stat of every input (take_inputs), or, given the files `changed` since the last build into
-    `output`, that build's inputs with only those stat'ed again."""
+def inputs_now(root: Path, cache: BuildCache, output: Path | None, changed: frozenset[str] | None,
+               taken: ComputedAside[Inputs] | None) -> Inputs:
+    """The stat of every input (take_inputs, or as `taken` already), or, given the files `changed` since the
+    last build into `output`, that build's inputs with only those stat'ed again."""
     if changed is not None and output is not None and (previous := cache.manifest(output.resolve())) is not None:
         updated = previous.inputs.updated(root, changed)
         if updated is not None:
             return updated
-    return take_inputs(root, (default_theme_dir(),))
+    return taken() if taken is not None else take_inputs(root, (default_theme_dir(),))
 
 
 def early_walk(root: Path, output: Path | None) -> Walk | None:
@@ -109,12 +116,13 @@ def early_walk(root: Path, output: Path | None) -> Walk | None:
 
 def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: BuildCache | None, use_cache: bool,
            jobs: int | None, fast_markdown: bool | None, progress: Callable[[str], None] | None,
-           private_output: bool, walk: Walk | None, changed: frozenset[str] | None) -> BuildResult:
+           private_output: bool, walk: Walk | None, changed: frozenset[str] | None,
+           inputs_taken: ComputedAside[Inputs] | None) -> BuildResult:
     remember = cache is not None or use_cache
     clock = Stopwatch(progress or (lambda stage: None), "checking for changes" if remember else "reading settings")
     if cache is None:
         cache = BuildCache(root, persistent=use_cache)
-    inputs = inputs_now(root, cache, output, changed) if remember else None
+    inputs = inputs_now(root, cache, output, changed, inputs_taken) if remember else None
     config, config_warnings = load_config(root)
     out = output_folder(config, output)
     if private_output:

@@ -29,12 +29,12 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import jinja2
 
+from generator.aside import ComputedAside
 from generator.config import SiteConfig
 from generator.content import Loaded, LoadResult
 from generator.keys import code_version, digest, fingerprint
 from generator.manifest import Manifest
 from generator.output import KEEP, Stat, Unchanged
-from generator.parallel import ComputedAside
 from generator.snapshot import Snapshot, responses_swapped, site_bytes
 
 CACHE_DIR = ".deskpress-cache"

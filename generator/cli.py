@@ -1,4 +1,7 @@
-"""The deskpress command: a thin shell that parses arguments, calls the pipeline and prints results."""
+"""The deskpress command: a thin shell that parses arguments, calls the pipeline and prints results.
+
+Each command imports what it runs: `deskpress build` starts stat-ing the site's files in another process
+before it loads the pipeline (see generator/inputs.py), and no command loads what only others need."""
 
 from __future__ import annotations
 
@@ -12,15 +15,11 @@ from typing import Iterable, NoReturn
 
 import click
 
-from generator.build import build as run_build
-from generator.content import COMMENT_TYPES
 from generator.errors import Problem, SiteError
-from generator.check import check_site, next_scheduled, text_report
-from generator.check import explain as explain_footer
-from generator.new import NewDocument
-from generator.new import create as create_document
+from generator.inputs import inputs_taken_aside
 from generator.progress import BuildProgress
-from generator.moderate import NewComment, add_comment
+
+COMMENT_TYPES = ("comment", "pingback", "trackback")  # content.COMMENT_TYPES, without loading content.py at start
 
 site_option = click.option(
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -73,10 +72,14 @@ def build(site_dir: Path, output: Path | None, drafts: bool, jobs: int | None, n
           reference_markdown: bool) -> None:
     """Build the site into its output folder (public/ by default)."""
     gc.disable()  # this process ends with the build: collecting its garbage at the end would only cost time
+    inputs_taken = None if no_cache else inputs_taken_aside(site_dir)
+    from generator.build import build as run_build
+
     try:
         with BuildProgress() as progress:
             result = run_build(site_dir, now_utc(), output=output, drafts=drafts, jobs=jobs, use_cache=not no_cache,
-                               fast_markdown=False if reference_markdown else None, progress=progress)
+                               fast_markdown=False if reference_markdown else None, progress=progress,
+                               inputs_taken=inputs_taken)
     except SiteError as exc:
         print_problems(exc.problems)
         errors = sum(p.severity == "error" for p in exc.problems)
@@ -122,6 +125,8 @@ def exit_on_site_error(exc: SiteError) -> NoReturn:
 @click.option("--tags", default="", help="Comma-separated tags, e.g. python,work.")
 def new(site_dir: Path, title: str, page: bool, category: str | None, author: str | None, tags: str) -> None:
     """Start a draft post (or --page) with complete frontmatter and print its path."""
+    from generator.new import NewDocument, create as create_document
+
     request = NewDocument(title, page, category, author, tuple(t.strip() for t in tags.split(",") if t.strip()))
     try:
         path = create_document(site_dir, request, now_utc())
@@ -151,6 +156,8 @@ def serve(site_dir: Path, port: int, host: str, drafts: bool, open_browser: bool
               help="Answer as of this moment instead of now (ISO 8601 with offset).")
 def next_post(site_dir: Path, as_of: datetime | None) -> None:
     """Print when the next scheduled post is due (ISO 8601), or nothing when none is."""
+    from generator.check import next_scheduled
+
     try:
         moment = next_scheduled(site_dir, as_of or now_utc())
     except SiteError as exc:
@@ -166,6 +173,8 @@ def next_post(site_dir: Path, as_of: datetime | None) -> None:
 @click.option("--explain", metavar="POST", help="Explain which disclaimer footer POST carries and why.")
 def check(site_dir: Path, strict: bool, output_format: str, explain: str | None) -> None:
     """Review the site before publishing; writes nothing; exits 1 on errors (or warnings with --strict)."""
+    from generator.check import check_site, explain as explain_footer, text_report
+
     if explain:
         try:
             click.echo("\n".join(explain_footer(site_dir, now_utc(), explain)))
@@ -199,6 +208,8 @@ def comment() -> None:
 def comment_add(site_dir: Path, post_slug: str, author: str, url: str | None, email: str | None, kind: str,
                 in_reply_to: str | None, when: str | None) -> None:
     """Add a response to POST_SLUG, reading its Markdown body from standard input."""
+    from generator.moderate import NewComment, add_comment
+
     new = NewComment(post_slug, author, sys.stdin.read(), kind, url, email, in_reply_to, when)
     try:
         path = add_comment(site_dir, new, now_utc())

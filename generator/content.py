@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from slugify import slugify
 from generator.config import SiteConfig
 from generator.errors import Problem, SiteError, did_you_mean, error, unknown_key, warning
 from generator.frontmatter import Document, parse_document
+from generator.inputs import source_version
 
 DATED_FILENAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 COMMENT_TYPES = ("comment", "pingback", "trackback")
@@ -125,11 +125,6 @@ def load_all_now(kind: str, rels: list[str], version_of: Callable[[int], str],
                  load: Callable[[list[int]], list[Loaded]]) -> list[LoadResult]:
     """Load every file: what a build without a cache does."""
     return [result for _, result in load(list(range(len(rels))))]
-
-
-def source_version(raw: bytes) -> str:
-    """Names a source file's bytes; a recalled record is only ever found under the version it was made from."""
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 def read_source(path: Path) -> bytes:

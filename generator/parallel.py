@@ -15,13 +15,12 @@ import ctypes
 import gc
 import multiprocessing
 import os
-import pickle
-import signal
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 import jinja2
 
+from generator.aside import ComputedAside, signals_left_to_the_build
 from generator.errors import SiteError
 from generator.output import Pending, Stat, Staging, Unchanged, output_stats
 from generator.theme import template_problem
@@ -92,50 +91,6 @@ class ForkedMap:
             gc.unfreeze()
 
 
-class ComputedAside:
-    """make(), computed by a forked process while this one goes on (walking the output folder, moving
-    files); call to have it.
-
-    The process only computes, writes the value pickled to its pipe and leaves, touching nothing of
-    this one's state. Where fork is not available, when the process fails or was stopped, make() is
-    run here when the value is asked for (and raises here whatever it raises)."""
-
-    def __init__(self, make: Callable[[], T]):
-        self.make, self.pid, self.reader = make, None, -1
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return
-        self.reader, writer = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            _signals_left_to_the_build()
-            try:
-                with os.fdopen(writer, "wb") as stream:
-                    pickle.dump(make(), stream, protocol=5)
-            finally:
-                os._exit(0)
-        os.close(writer)
-
-    def __call__(self) -> T:
-        if self.pid is not None:
-            with os.fdopen(self.reader, "rb") as stream:
-                data = stream.read()
-            os.waitpid(self.pid, 0)
-            self.pid = None
-            try:
-                return pickle.loads(data)
-            except Exception:  # nothing, or not all, was written: the process failed
-                pass
-        return self.make()
-
-    def stop(self) -> None:
-        """End the process, when its value will not be asked for."""
-        if self.pid is not None:
-            os.kill(self.pid, signal.SIGTERM)
-            os.close(self.reader)
-            os.waitpid(self.pid, 0)
-            self.pid = None
-
-
 def output_stats_later(out: Path, walkers: int = 2) -> Callable[[], dict[str, Stat]]:
     """output_stats(out), walked by forked processes while this one goes on; call the result to have it.
 
@@ -184,22 +139,13 @@ def start_worker(context: Any, work: Callable[[int], object], count: int, taken:
 
 
 def _worker(work: Callable[[int], object], count: int, taken: Any, sending: Any) -> None:
-    _signals_left_to_the_build()
+    signals_left_to_the_build()
     try:
         outcome: object = _chunks_taken(work, count, taken)
     except Exception as exc:  # a bug, not the user's error: raised again in the build's process
         outcome = exc
     sending.send(outcome)
     sending.close()
-
-
-def _signals_left_to_the_build() -> None:
-    """Ctrl-C reaches every process of the terminal's group: the build's process stops its workers (see
-    ForkedMap.stop), and a worker interrupted as well would print "Process ForkProcess-N:" and a traceback.
-    And a worker stopped that way ends at once, even when forked by `serve`, whose own SIGTERM handler
-    turns the signal into a KeyboardInterrupt (and a traceback)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _results_of(process: Any, results: Any) -> dict[int, list | SiteError]:

@@ -10,15 +10,7 @@ import jinja2
 
 from generator.config import SiteConfig
 from generator.errors import Problem, SiteError, error
-
-DEFAULT_THEME = "default"
-
-
-def default_theme_dir() -> Path:
-    """The bundled theme: packaged inside the wheel, or the repository's themes/default in a checkout."""
-    packaged = Path(__file__).parent / "_theme"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "themes" / DEFAULT_THEME
-
+from generator.inputs import DEFAULT_THEME, default_theme_dir
 
 @dataclass(frozen=True)
 class Theme:

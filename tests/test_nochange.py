@@ -21,6 +21,7 @@ from click.testing import CliRunner
 import generator.build
 import generator.prepare
 import generator.content
+import generator.inputs
 import generator.manifest
 from generator.build import BuildResult, build
 from generator.cache import CACHE_DIR, BuildCache
@@ -101,7 +102,7 @@ def test_the_site_folder_named_relatively_or_absolutely_is_one_site(blog: SiteFo
 
 
 def test_a_same_size_edit_with_the_old_mtime_restored_is_seen_by_its_ctime(blog: SiteFolder, monkeypatch):
-    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # no file counts as racy: the stat alone must tell
+    monkeypatch.setattr(generator.inputs, "RACY_NS", 0)  # no file counts as racy: the stat alone must tell
     post = blog.root / "content/posts/2026-01-15-one.md"
     make_old(post)
     blog.build()
@@ -121,7 +122,7 @@ def test_a_racy_file_is_compared_by_its_contents(blog: SiteFolder, monkeypatch):
         stat = entry.stat()
         return stat.st_size, stat.st_mtime_ns, 0, stat.st_ino
 
-    monkeypatch.setattr(generator.manifest, "_stat", without_ctime)
+    monkeypatch.setattr(generator.inputs, "_stat", without_ctime)
     post = blog.root / "content/posts/2026-01-15-one.md"
     blog.build()
     assert took_shortcut(blog.build())
@@ -136,26 +137,27 @@ def test_a_racy_file_is_compared_by_its_contents(blog: SiteFolder, monkeypatch):
 def test_only_recent_files_are_digested(blog: SiteFolder):
     post = blog.root / "content/posts/2026-02-01-two.md"
     make_old(post)
-    inputs = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    inputs = generator.inputs.take_inputs(blog.root, (default_theme_dir(),))
     racy = inputs.racy()
     assert str(blog.root / "content/posts/2026-01-15-one.md") in racy
     assert str(post) in racy  # its mtime is old, but os.utime just changed its ctime
     assert set(inputs.digests) == set(racy)
-    future = time.time_ns() + 10 * generator.manifest.RACY_NS
-    assert not generator.manifest.Inputs(inputs.stats, future).racy()
+    future = time.time_ns() + 10 * generator.inputs.RACY_NS
+    assert not generator.inputs.Inputs(inputs.stats, future).racy()
 
 
 def test_files_no_longer_racy_are_trusted_by_their_stat_after_one_check(blog: SiteFolder, monkeypatch):
     blog.build()
     manifest = BuildCache(blog.root).manifest(blog.out.resolve())
     assert manifest is not None and str(blog.root / "site.yaml") in manifest.inputs.digests
-    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # as if every file were now old
+    monkeypatch.setattr(generator.inputs, "RACY_NS", 0)  # as if every file were now old
     assert took_shortcut(blog.build())
     assert BuildCache(blog.root).manifest(blog.out.resolve()).inputs.digests == {}
 
     def must_not_read(path: str):
         raise AssertionError(f"read {path}")
 
+    monkeypatch.setattr(generator.inputs, "file_digest", must_not_read)
     monkeypatch.setattr(generator.manifest, "file_digest", must_not_read)
     assert took_shortcut(blog.build())
     blog.post("2026-01-15-one", "Edited body.", tags="[work]")
@@ -318,7 +320,7 @@ def test_the_cli_prints_the_same_summary_and_profiles_the_shortcut(blog: SiteFol
 
 
 def test_a_rebuild_reads_only_the_sources_that_changed(blog: SiteFolder, monkeypatch):
-    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # no file counts as racy: the stat alone must tell
+    monkeypatch.setattr(generator.inputs, "RACY_NS", 0)  # no file counts as racy: the stat alone must tell
     blog.build()
     blog.post("2026-02-01-two", "Second body, edited.")
     read: list[bytes] = []
@@ -336,24 +338,24 @@ def site_relative(root: Path, paths) -> set[str]:
 @pytest.mark.parametrize("edit", [*EDITS, "delete a comment folder"])
 def test_the_inputs_updated_with_a_watchers_changes_are_what_a_full_look_finds(blog: SiteFolder, edit: str):
     """`serve` stats again only what its watcher reported (a file, or a folder gone with what it held)."""
-    before = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    before = generator.inputs.take_inputs(blog.root, (default_theme_dir(),))
     if edit == "delete a comment folder":
         shutil.rmtree(blog.root / "content/comments/one")
         reported = {"content/comments/one"}
     else:
         EDITS[edit](blog)
-        after = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+        after = generator.inputs.take_inputs(blog.root, (default_theme_dir(),))
         reported = site_relative(blog.root, {path for path in before.stats.keys() | after.stats.keys()
                                              if before.stats.get(path) != after.stats.get(path)})
         assert reported, "the edit changed some file"
     updated = before.updated(blog.root, reported)
     assert updated is not None
-    assert updated.stats == generator.manifest.take_inputs(blog.root, (default_theme_dir(),)).stats
+    assert updated.stats == generator.inputs.take_inputs(blog.root, (default_theme_dir(),)).stats
     assert set(updated.digests) == set(updated.racy())
 
 
 def test_a_new_folder_or_a_linked_one_means_a_full_look(blog: SiteFolder, tmp_path: Path):
-    before = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    before = generator.inputs.take_inputs(blog.root, (default_theme_dir(),))
     blog.file("content/comments/two/c1.md", "---\nauthor: Other\ndate: 2026-02-02\n---\nHi.\n")
     assert before.updated(blog.root, {"content/comments/two"}) is None, "what the new folder holds is not known"
     elsewhere = tmp_path / "elsewhere"
@@ -363,18 +365,63 @@ def test_a_new_folder_or_a_linked_one_means_a_full_look(blog: SiteFolder, tmp_pa
     assert before.updated(blog.root, {"content/posts/2026-01-01-linked.md"}) is None, "its target is not watched"
     (blog.root / "content/posts/2026-01-01-linked.md").unlink()
     (blog.root / "content/pages").symlink_to(elsewhere, target_is_directory=True)
-    linked = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    linked = generator.inputs.take_inputs(blog.root, (default_theme_dir(),))
     assert linked.through_links and linked.updated(blog.root, {"content/posts/2026-01-15-one.md"}) is None
+
+
+def test_the_cli_takes_the_inputs_in_another_process_while_it_loads_the_pipeline(blog: SiteFolder, monkeypatch):
+    def taken_here(*args):
+        raise AssertionError("the build's own process stat'ed the inputs")
+
+    blog.build()
+    monkeypatch.setattr(generator.build, "take_inputs", taken_here)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["build", "--site", str(blog.root), "--profile"])
+        assert result.exit_code == 0, result.output
+    assert " 0 of " in result.output.splitlines()[0] and SHORTCUT in result.output
+
+
+class TakenBefore:
+    """Inputs taken (as by inputs_taken_aside) before the files changed."""
+
+    def __init__(self, root: Path):
+        self.inputs = generator.inputs.take_inputs(root, (default_theme_dir(),))
+
+    def __call__(self) -> generator.inputs.Inputs:
+        return self.inputs
+
+    def stop(self) -> None:
+        pass
+
+
+def test_inputs_taken_before_an_edit_never_hide_it_from_the_next_build(blog: SiteFolder, monkeypatch):
+    monkeypatch.setattr(generator.inputs, "RACY_NS", 0)  # no file is read to be sure: only the stats tell
+    blog.build()
+    blog.post("2026-01-15-one", "Edited before the inputs were taken.")
+    taken = TakenBefore(blog.root)
+    time.sleep(0.05)  # past the file system's timestamp granularity
+    blog.post("2026-01-15-one", "Edited again while they were taken.")
+    assert rebuilt(build(blog.root, NOW, output=blog.out, inputs_taken=taken))  # type: ignore[arg-type]
+    assert "Edited again while they were taken." in blog.read("2026/01/15/one/index.html")
+    assert rebuilt(blog.build()), "the second edit is newer than the inputs recorded"
+    assert took_shortcut(blog.build())
+    assert matches_clean_build(blog)
+
+
+def test_the_cli_offers_every_kind_of_response():
+    import generator.cli
+
+    assert generator.cli.COMMENT_TYPES == generator.content.COMMENT_TYPES
 
 
 def test_serve_rebuilds_from_the_watchers_changes_and_keeps_those_of_a_failed_build(blog: SiteFolder, tmp_path: Path,
                                                                                     monkeypatch):
     options = PreviewOptions(root=blog.root)
     rebuilder = Rebuilder(options, tmp_path / "preview", PreviewState(), lambda: NOW)
-    monkeypatch.setattr(generator.manifest, "RACY_NS", 0)  # no file is read to be sure: only the stats tell
+    monkeypatch.setattr(generator.inputs, "RACY_NS", 0)  # no file is read to be sure: only the stats tell
     assert rebuilder(frozenset()).ok
     looked_at: list[int] = []
-    full_look = generator.manifest.take_inputs
+    full_look = generator.inputs.take_inputs
     monkeypatch.setattr(generator.build, "take_inputs", lambda *args: looked_at.append(1) or full_look(*args))
     post = "content/posts/2026-01-15-one.md"
     blog.post("2026-01-15-one", "Edited in the preview.", tags="[work]")
@@ -395,5 +442,5 @@ def test_events_the_watcher_lost_mean_a_full_look(blog: SiteFolder):
     forwarder = _Forwarder(blog.root, debouncer, None)
     forwarder.on_any_event(events.EventsLostEvent(str(blog.root / "content"), is_directory=True))
     assert debouncer.pending
-    inputs = generator.manifest.take_inputs(blog.root, (default_theme_dir(),))
+    inputs = generator.inputs.take_inputs(blog.root, (default_theme_dir(),))
     assert inputs.updated(blog.root, debouncer.pending) is None

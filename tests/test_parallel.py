@@ -11,13 +11,14 @@ from click.testing import CliRunner
 import generator.cache
 import generator.parallel
 from benchmarks.corpus import write_corpus
+from generator.aside import ComputedAside
 from generator.build import build
 from generator.cache import BuildCache
 from generator.cli import main
 from generator.content import Comment, Post
 from generator.errors import SiteError
 from generator.markdown import RenderedBody
-from generator.parallel import ComputedAside, ForkedMap, map_forked
+from generator.parallel import ForkedMap, map_forked
 from tests.conftest import NOW
 
 
