@@ -84,8 +84,11 @@ def take_inputs(root: Path, theme_folders: tuple[Path, ...]) -> Inputs:
     root = root.resolve()
     taken_at = time.time_ns()
     stats: dict[str, Stat] = {}
-    with os.scandir(root) as entries:
-        stats.update((entry.path, _stat(entry)) for entry in entries if entry.name == "site.yaml")
+    try:
+        with os.scandir(root) as entries:
+            stats.update((entry.path, _stat(entry)) for entry in entries if entry.name == "site.yaml")
+    except FileNotFoundError:  # no site folder: reading its site.yaml says so
+        pass
     seen: set[tuple[int, int]] = set()
     through_links = False
     for folder in (root / "content", root / "themes", *theme_folders):

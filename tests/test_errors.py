@@ -44,6 +44,15 @@ def test_every_content_error_is_reported_at_once_by_the_cli(site: SiteFolder):
     assert not site.out.exists()
 
 
+def test_a_site_folder_that_does_not_exist_is_named_in_one_line(tmp_path):
+    result = run_cli("build", "--site", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output.splitlines() == [
+        f"site.yaml: no site.yaml in {tmp_path / 'nowhere'} (is this a deskpress site folder?)",
+        "Build failed: 1 error(s); the previous output was left as it was.",
+    ]
+
+
 def test_a_missing_date_and_bad_utf8_are_errors(site: SiteFolder):
     site.file("content/posts/no-date.md", "---\ntitle: No date\n---\nBody.\n")
     site.file("content/posts/latin1.md", "---\ntitle: Café\ndate: 2026-01-01\n---\n".encode("latin-1"))
