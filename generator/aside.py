@@ -15,8 +15,8 @@ T = TypeVar("T")
 
 
 class ComputedAside(Generic[T]):
-    """make(), computed by a forked process while this one goes on (walking the output folder, moving
-    files); call to have it.
+    """make(), computed by a forked process while this one goes on (stat-ing the sources, walking the
+    output folder, pickling a site for the cache); call to have it.
 
     The process only computes, writes the value pickled to its pipe and leaves, touching nothing of
     this one's state. Where fork is not available, when the process fails or was stopped, make() is
