@@ -19,10 +19,11 @@ class ComputedAside(Generic[T]):
     output folder, pickling a site for the cache); call to have it.
 
     The process only computes, writes the value pickled to its pipe and leaves, touching nothing of
-    this one's state. Where fork is not available, when the process fails or was stopped, make() is
+    this one's state. With `idle`, it runs at the lowest priority, on what the other processes leave
+    of the cores: for a value not needed soon. Where fork is not available, when the process fails or was stopped, make() is
     run here when the value is asked for (and raises here whatever it raises)."""
 
-    def __init__(self, make: Callable[[], T]):
+    def __init__(self, make: Callable[[], T], idle: bool = False):
         self.make, self.pid, self.reader = make, None, -1
         if not hasattr(os, "fork"):
             return
@@ -30,6 +31,8 @@ class ComputedAside(Generic[T]):
         self.pid = os.fork()
         if self.pid == 0:
             signals_left_to_the_build()
+            if idle:
+                os.nice(19)  # the most a process can lower its own priority by
             try:
                 with os.fdopen(writer, "wb") as stream:
                     pickle.dump(make(), stream, protocol=5)

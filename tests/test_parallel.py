@@ -243,3 +243,11 @@ def test_a_clash_found_while_a_batch_is_being_made_stops_its_workers_and_leaves_
     with pytest.raises(ChildProcessError):  # its worker was stopped and waited for
         os.waitpid(-1, os.WNOHANG)
     assert tree(out) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="computed in this process without fork")
+def test_a_value_computed_aside_while_idle_is_computed_at_the_lowest_priority():
+    here = os.nice(0)
+    assert ComputedAside(lambda: os.nice(0), idle=True)() == 19
+    assert ComputedAside(lambda: os.nice(0))() == here
+    assert os.nice(0) == here
