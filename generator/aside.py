@@ -20,8 +20,8 @@ class ComputedAside(Generic[T]):
 
     The process only computes, writes the value pickled to its pipe and leaves, touching nothing of
     this one's state. With `idle`, it runs at the lowest priority, on what the other processes leave
-    of the cores: for a value not needed soon. Where fork is not available, when the process fails or was stopped, make() is
-    run here when the value is asked for (and raises here whatever it raises)."""
+    of the cores: for a value not needed soon. Where fork is not available, when the process fails or
+    was stopped, make() is run here when the value is asked for (and raises here whatever it raises)."""
 
     def __init__(self, make: Callable[[], T], idle: bool = False):
         self.make, self.pid, self.reader = make, None, -1

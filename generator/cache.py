@@ -347,14 +347,13 @@ class BuildCache:
         if manifest is not None:
             self.manifests[folder] = manifest
         previous = self.snapshots.pop(folder, None)
-        aside = self._parts_aside[1] if self._parts_aside is not None and self._parts_aside[0] is snapshot else None
-        if aside is None:
+        if self._parts_aside is not None and self._parts_aside[0] is not snapshot:
             self.dropped_aside()  # pickling some other snapshot: its process is stopped, not left behind
-        self._parts_aside = None
+        aside, self._parts_aside = self._parts_aside, None
         if snapshot is None or folder in self.in_memory_only:
             parts = []
         else:
-            parts = aside() if aside is not None else snapshot_parts(snapshot, previous)
+            parts = aside[1]() if aside is not None else snapshot_parts(snapshot, previous)
         if snapshot is not None:
             if any(part == "site" for part, _ in parts):
                 snapshot = dataclasses.replace(snapshot, responses=())  # swapped into the site as saved

@@ -99,7 +99,8 @@ def output_stats_later(out: Path, walkers: int = 2) -> Callable[[], dict[str, St
     and this one goes on meanwhile. They run at the lowest priority: at normal priority three processes
     shared two cores while this one loaded and assembled the site, and the walk was done long before
     it was asked for (adding a post to 10,000: 2.26 s against 2.09 s). A walking process only reads the
-    folder, writes to its pipe and leaves. Without fork, or when the folder is empty or cannot be listed, the walk happens when asked for."""
+    folder, writes to its pipe and leaves. Without fork, or when the folder is empty or cannot be
+    listed, the walk happens when asked for."""
     try:
         names = sorted(os.listdir(out))
     except OSError:
@@ -107,7 +108,8 @@ def output_stats_later(out: Path, walkers: int = 2) -> Callable[[], dict[str, St
     if not names:
         walks = [lambda: output_stats(out)]
     else:
-        walks = [ComputedAside(lambda share=names[k::walkers]: output_stats(out, share), idle=True) for k in range(min(walkers, len(names)))]
+        walks = [ComputedAside(lambda share=names[k::walkers]: output_stats(out, share), idle=True)
+                 for k in range(min(walkers, len(names)))]
     found: list[dict[str, Stat]] = []
 
     def result() -> dict[str, Stat]:  # the first call's answer again: a cold build's output is new by the last call
