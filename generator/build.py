@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import itertools
 import os
@@ -33,7 +34,7 @@ from generator.prepare import Prepared, prepare_everything, take_up_snapshot
 from generator.profile import Stopwatch
 from generator.redirects import redirect_files
 from generator.render import (TEASER_TEMPLATE, Each, Memo, PageRenderer, Rendered, TeasersFilled, compute_each, no_memo,
-                              robots, sitemap, sitemap_rows)
+                              robots, sitemap, sitemap_index, sitemap_parts, sitemap_rows)
 from generator.search import INDEX_PATH, indexed, record_json, search_index
 from generator.site import Entry, Site
 from generator.snapshot import Snapshot, depends_by_source
@@ -302,8 +303,7 @@ def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: 
     yield from PageRenderer(site, environment, rendered, memo, only, teasers).all_pages()
     yield from all_feeds(site, rendered, memo, only)
     if only is None or "sitemap.xml" in only:
-        rows = sitemap_rows(site)
-        yield "sitemap.xml", memo("sitemap.xml", "sitemap", rows, lambda: sitemap(site.config, rows))
+        yield from _sitemap_files(site, memo)
     if only is None or INDEX_PATH in only:
         yield INDEX_PATH, _search_index(site, rendered, memo, each)
     if only is not None:
@@ -317,6 +317,16 @@ def _generated_files(site: Site, rendered: Rendered, theme: Theme, environment: 
     static_root = site.config.content_dir / "static"
     for rel in site.static_files:
         yield rel, (static_root / rel).read_bytes()
+
+
+def _sitemap_files(site: Site, memo: Memo) -> Iterator[tuple[str, bytes | Unchanged | Pending]]:
+    """sitemap.xml, or, for a site with more URLs than one sitemap may list, its parts and sitemap.xml indexing them."""
+    parts = sitemap_parts(sitemap_rows(site))
+    for name, rows in parts:
+        yield name, memo(name, "sitemap", rows, functools.partial(sitemap, site.config, rows))
+    if len(parts) > 1:
+        names = [name for name, _ in parts]
+        yield "sitemap.xml", memo("sitemap.xml", "sitemap index", names, functools.partial(sitemap_index, site.config, names))
 
 
 def _search_index(site: Site, rendered: Rendered, memo: Memo, each: Each) -> bytes | Unchanged | Pending:

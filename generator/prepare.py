@@ -29,7 +29,7 @@ from generator.manifest import Inputs, Manifest
 from generator.markdown import render_many, renderer_version
 from generator.output import Stat
 from generator.parallel import map_forked
-from generator.render import NOT_FOUND_PAGE, Rendered
+from generator.render import NOT_FOUND_PAGE, Rendered, sitemap_names
 from generator.related import RelatedPosts
 from generator.search import INDEX_PATH
 from generator.site import (
@@ -191,7 +191,7 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
     files.update(output_path(entry.url) for source, entry in after.items()
                  if source in before and not shared.isdisjoint([entry.category.url, *(tag.url for tag in entry.tags)])
                  and related_before[source] != related_after[source])
-    return frozenset(files | {"sitemap.xml", INDEX_PATH})
+    return frozenset(files | sitemap_names(old) | sitemap_names(site) | {INDEX_PATH})
 
 
 def recallable(snapshot: Snapshot, site: Site, edited: set[str], commented: set[str],

@@ -7,7 +7,9 @@ import xml.etree.ElementTree as ET
 import feedparser
 import pytest
 
-from tests.conftest import SiteFolder
+import generator.render
+from generator.render import sitemap_rows, sitemap_size
+from tests.conftest import BASIC_CONFIG, SiteFolder
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
@@ -170,6 +172,46 @@ def test_sitemap_lists_published_posts_and_pages_with_absolute_urls(site: SiteFo
            for listing in ("category/uncategorized/", "author/ana/", "2026/01/", "categories/", "tags/", "authors/", "archives/")},
     }
     assert site.read("robots.txt") == "User-agent: *\nAllow: /\n\nSitemap: https://blog.example.com/sitemap.xml\n"
+
+
+def sitemap_rows_of(site: SiteFolder, rel: str) -> list[tuple[str, str | None]]:
+    root = ET.fromstring(site.read(rel))
+    assert root.tag == f"{{{SITEMAP_NS['s']}}}urlset"
+    return [(url.findtext("s:loc", namespaces=SITEMAP_NS), url.findtext("s:lastmod", namespaces=SITEMAP_NS))
+            for url in root.findall("s:url", SITEMAP_NS)]
+
+
+def test_more_urls_than_one_sitemap_may_list_make_sitemap_xml_an_index_of_parts(site: SiteFolder, monkeypatch):
+    for day in range(1, 8):
+        site.post(f"2026-01-{day:02d}-p{day}", date=f"2026-01-{day:02d} 10:00", tags=f"[t{day}]")
+    site.build()
+    whole = sitemap_rows_of(site, "sitemap.xml")
+    assert len(whole) > 10
+    monkeypatch.setattr(generator.render, "SITEMAP_LIMIT", 5)  # the protocol's limit is 50,000
+    site.build(use_cache=False)
+    index = ET.fromstring(site.read("sitemap.xml"))
+    assert index.tag == f"{{{SITEMAP_NS['s']}}}sitemapindex"
+    parts = [loc.text for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS)]
+    assert parts == [f"https://blog.example.com/sitemap-{n}.xml" for n in range(1, -(-len(whole) // 5) + 1)]
+    rows = [sitemap_rows_of(site, f"sitemap-{n}.xml") for n in range(1, len(parts) + 1)]
+    assert all(len(part) <= 5 for part in rows) and [row for part in rows for row in part] == whole
+    assert site.read("robots.txt").endswith("Sitemap: https://blog.example.com/sitemap.xml\n")
+    monkeypatch.undo()
+    site.build()
+    assert sitemap_rows_of(site, "sitemap.xml") == whole and not list(site.out.glob("sitemap-*.xml"))
+
+
+@pytest.mark.parametrize("paginate", [1, 2, 10])
+def test_the_sitemap_size_is_counted_as_its_rows_would_be_made(site: SiteFolder, paginate: int):
+    site.config(BASIC_CONFIG.replace("paginate: 10", f"paginate: {paginate}"))
+    site.file("content/pages/about.md", "---\ntitle: About\n---\nHi.\n")
+    site.file("content/pages/wip.md", "---\ntitle: Work in progress\ndraft: true\n---\nHi.\n")
+    for day in range(1, 6):
+        site.post(f"2026-01-{day:02d}-p{day}", date=f"2026-01-{day:02d} 10:00", category=f"C{day % 2}", tags=f"[t{day % 3}]")
+    site.post("2026-01-16-draft", date="2026-01-16", draft="true")
+    site.post("2026-09-01-future", date="2026-09-01")
+    built = site.build().site
+    assert sitemap_size(built) == len(sitemap_rows(built)) == len(sitemap_rows_of(site, "sitemap.xml"))
 
 
 def test_not_found_page_exists_and_links_home(site: SiteFolder):

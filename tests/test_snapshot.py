@@ -12,6 +12,7 @@ import pytest
 import generator.build
 import generator.cache
 import generator.prepare
+import generator.render
 from generator.cache import CACHE_DIR, BuildCache
 from generator.config import load_config
 from generator.content import Content, load_content
@@ -143,6 +144,27 @@ def test_a_new_assembly_makes_only_the_files_it_may_change(site: SiteFolder, mon
     assert "2026/01/08/p08/" not in rendered and "category/c9/" not in rendered, "posts and archives it does not touch are not"
     assert len(keyed) < len(site.files()) / 2, "the files it cannot change are not even keyed"
     monkeypatch.undo()
+    assert site.files() == clean_build(site.root, site.root / "clean")
+
+
+def test_a_new_assembly_splits_and_joins_the_sitemap_as_a_clean_build_does(site: SiteFolder, monkeypatch):
+    for day in range(1, 6):
+        site.post(f"2026-01-{day:02d}-p{day}", date=f"2026-01-{day:02d} 10:00")
+    cache = BuildCache(site.root)
+    built = site.build(cache=cache).site
+    monkeypatch.setattr(generator.render, "SITEMAP_LIMIT", generator.render.sitemap_size(built))
+    site.post("2026-01-06-p6", date="2026-01-06 10:00")
+    with monkeypatch.context() as patched:
+        taking_up_the_snapshot(patched)
+        site.build(cache=cache)
+    assert (site.out / "sitemap-2.xml").exists(), "one more URL than a sitemap may list: an index of two parts"
+    assert site.files() == clean_build(site.root, site.root / "clean")
+    for day in (5, 6):
+        (site.root / f"content/posts/2026-01-{day:02d}-p{day}.md").unlink()
+    with monkeypatch.context() as patched:
+        taking_up_the_snapshot(patched)
+        site.build(cache=cache)
+    assert not list(site.out.glob("sitemap-*.xml")), "fewer URLs again: one sitemap, the parts removed"
     assert site.files() == clean_build(site.root, site.root / "clean")
 
 
