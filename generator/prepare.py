@@ -16,6 +16,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -37,6 +38,9 @@ from generator.site import (
     with_responses,
 )
 from generator.snapshot import RESPONSES_KEPT_APART, Snapshot, only_bodies_differ
+
+
+POST_SOURCE = attrgetter("post.source")  # an entry's source: C-speed over the 54,000 entries of 10,000 posts' archives
 
 
 @dataclass(frozen=True)
@@ -188,9 +192,10 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
     related_before, related_after = RelatedPosts(old), RelatedPosts(site)
     shared = {link.url for source in changed for entry in (before.get(source), after.get(source)) if entry is not None
               for link in (entry.category, *entry.tags)}  # a related list only changes through these archives
-    files.update(output_path(entry.url) for source, entry in after.items()
-                 if source in before and not shared.isdisjoint([entry.category.url, *(tag.url for tag in entry.tags)])
-                 and related_before[source] != related_after[source])
+    sharing = {entry.post.source: entry for kind in ("category", "tag") for archive in site.archives[kind]
+               if archive.url in shared for entry in archive.entries}  # hundreds of entries, not all 10,000
+    files.update(output_path(entry.url) for source, entry in sharing.items()
+                 if source in before and related_before[source] != related_after[source])
     return frozenset(files | sitemap_names(old) | sitemap_names(site) | {INDEX_PATH})
 
 
@@ -217,7 +222,8 @@ def recallable(snapshot: Snapshot, site: Site, edited: set[str], commented: set[
             old = archives_before.get(archive.url)
             if old is None or archive.url not in named or archive.url in others or not _same_archive(old, archive):
                 continue
-            sources = frozenset().union(*(same[e.post.source] for e in archive.entries)) if with_sources else frozenset()
+            sources = (frozenset().union(*map(same.__getitem__, map(POST_SOURCE, archive.entries))) if with_sources
+                       else frozenset())
             known.append((archive, named[archive.url], sources))
     return known
 
