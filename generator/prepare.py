@@ -190,12 +190,10 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
         files.update(output_path(index) for index in ARCHIVE_INDEX.values())
         files.add(NOT_FOUND_PAGE)  # it shows the newest posts
     related_before, related_after = RelatedPosts(old), RelatedPosts(site)
-    shared = {link.url for source in changed for entry in (before.get(source), after.get(source)) if entry is not None
-              for link in (entry.category, *entry.tags)}  # a related list only changes through these archives
-    sharing = {entry.post.source: entry for kind in ("category", "tag") for archive in site.archives[kind]
-               if archive.url in shared for entry in archive.entries}  # hundreds of entries, not all 10,000
-    files.update(output_path(entry.url) for source, entry in sharing.items()
-                 if source in before and related_before[source] != related_after[source])
+    reached = {other for source in changed for entries, related in ((before, related_before), (after, related_after))
+               if source in entries for other in related.reach(entries[source])}
+    files.update(output_path(after[source].url) for source in reached
+                 if source in before and source in after and related_before.of(before[source]) != related_after.of(after[source]))
     return frozenset(files | sitemap_names(old) | sitemap_names(site) | {INDEX_PATH})
 
 

@@ -43,7 +43,7 @@ class ThemeHelpers:
     def related_posts(self, entry: Entry) -> tuple[Link, ...]:
         """Templates get a post's own list as `related_links`; calling this from a template makes its pages
         depend on every post's list (see HELPERS_READING_OTHER_POSTS), so their rebuilds are slower."""
-        return self.related[entry.post.source]
+        return self.related.of(entry)
 
     def share_links(self, entry: Entry) -> tuple[ShareLink, ...]:
         return share_links(self.site.config, entry)

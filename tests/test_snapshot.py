@@ -13,6 +13,7 @@ import generator.build
 import generator.cache
 import generator.prepare
 import generator.render
+from generator.build import build
 from generator.cache import CACHE_DIR, BuildCache
 from generator.config import load_config
 from generator.content import Content, load_content
@@ -145,6 +146,45 @@ def test_a_new_assembly_makes_only_the_files_it_may_change(site: SiteFolder, mon
     assert len(keyed) < len(site.files()) / 2, "the files it cannot change are not even keyed"
     monkeypatch.undo()
     assert site.files() == clean_build(site.root, site.root / "clean")
+
+
+RELATED_EDITS = {
+    "new newest post": ("2026-01-30-newest", "category: Work\ndate: 2026-01-30 10:00\ntags: [t1]"),
+    "new oldest post": ("2025-12-01-oldest", "category: Work\ndate: 2025-12-01 10:00"),
+    "new post between": ("2026-01-10-between", "category: Work\ndate: 2026-01-10 12:00\ntags: [t2]"),
+    "post moved to the end": ("2026-01-05-p05", "category: Work\ndate: 2026-02-01 10:00\ntags: [t1]"),
+    "post retitled": ("2026-01-09-p09", "category: Work\ndate: 2026-01-09 10:00\ntitle: Renamed\ntags: [t0]"),
+    "post retagged": ("2026-01-11-p11", "category: Life\ndate: 2026-01-11 10:00\ntags: [t0, t2]"),
+    "post made a draft": ("2026-01-13-p13", "category: Work\ndate: 2026-01-13 10:00\ndraft: true\ntags: [t1]"),
+    "post deleted": ("2026-01-15-p15", None),
+}
+
+
+@pytest.mark.parametrize("drafts", [False, True])
+@pytest.mark.parametrize("edit", sorted(RELATED_EDITS))
+def test_a_new_assembly_remakes_the_pages_whose_related_posts_change_and_only_those(site: SiteFolder, monkeypatch,
+                                                                                   edit: str, drafts: bool):
+    """Related posts are the nearest in date (generator/related.py): an edit reaches the lists of its neighbours only."""
+    for day in range(1, 21):
+        draft = "true" if day in (4, 17) else "false"
+        site.post(f"2026-01-{day:02d}-p{day:02d}", f"Post {day}.", category="Work", tags=f"[t{day % 3}]", draft=draft,
+                  date=f"2026-01-{day:02d} 10:00")
+    cache = BuildCache(site.root)
+    site.build(cache=cache, drafts=drafts)
+    rendered = taking_up_the_snapshot(monkeypatch)
+    name, front = RELATED_EDITS[edit]
+    if front is None:
+        (site.root / f"content/posts/{name}.md").unlink()
+    else:
+        title = "" if "title:" in front else "title: Edited\n"
+        site.file(f"content/posts/{name}.md", f"---\n{title}{front}\n---\nEdited.\n")
+    site.build(cache=cache, drafts=drafts)
+    far = {"new newest post": "2026/01/01/p01/", "post moved to the end": "2026/01/12/p12/"}.get(edit, "2026/01/20/p20/")
+    assert far not in rendered, "a post far from the edit keeps its page"
+    monkeypatch.undo()
+    clean = site.root / "clean"
+    build(site.root, NOW, output=clean, use_cache=False, jobs=1, drafts=drafts)
+    assert site.files() == {p.relative_to(clean).as_posix(): p.read_bytes() for p in sorted(clean.rglob("*")) if p.is_file()}
 
 
 def test_a_new_assembly_splits_and_joins_the_sitemap_as_a_clean_build_does(site: SiteFolder, monkeypatch):

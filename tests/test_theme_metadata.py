@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from datetime import datetime, timezone
 
 import pytest
 from bs4 import BeautifulSoup
 
+from generator.config import load_config
+from generator.content import load_content
 from generator.errors import SiteError
-from tests.conftest import BASIC_CONFIG, SiteFolder
+from generator.related import RelatedPosts
+from generator.site import Entry, Link, assemble_site
+from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 
 BASE = "https://blog.example.com/"
 
@@ -157,19 +162,64 @@ def test_bad_theme_settings_are_reported_with_their_line(site: SiteFolder, extra
     assert not site.out.exists()
 
 
-def test_related_posts_share_a_category_or_tag_newest_first_up_to_three(site: SiteFolder):
+def test_related_posts_share_a_category_or_tag_nearest_in_date_shown_newest_first(site: SiteFolder):
     dated(site, "2026-01-10-subject", title="Subject", category="Work", tags="[python]")
     dated(site, "2026-01-01-oldest-work", title="Oldest work", category="Work")
-    dated(site, "2026-01-05-tagged", title="Tagged", category="Life", tags="[python]")
-    dated(site, "2026-01-07-unrelated", title="Unrelated", category="Life")
-    dated(site, "2026-01-08-newer-work", title="Newer work", category="Work")
-    dated(site, "2026-01-09-newest-work", title="Newest work", category="Work")
+    dated(site, "2026-01-06-early-work", title="Early work", category="Work")
+    dated(site, "2026-01-08-older-work", title="Older work", category="Work")
+    dated(site, "2026-01-12-newer-work", title="Newer work", category="Work")
+    dated(site, "2026-01-20-newest-work", title="Newest work", category="Work")
+    dated(site, "2026-01-14-tagged", title="Tagged", category="Life", tags="[python]")
+    dated(site, "2026-01-09-unrelated", title="Unrelated", category="Life")
     dated(site, "2026-01-11-draft-work", title="Draft work", category="Work", draft="true")
     site.build(drafts=True)
     related = site.html("2026/01/10/subject/").select(".related li a")
-    assert [a.get_text() for a in related] == ["Newest work", "Newer work", "Tagged"]
-    assert related[0]["href"] == "/2026/01/09/newest-work/"
-    assert [a.get_text() for a in site.html("2026/01/07/unrelated/").select(".related li a")] == ["Tagged"]
+    # two days either side, then four days: the newer side first (Tagged, not Early work)
+    assert [a.get_text() for a in related] == ["Tagged", "Newer work", "Older work"]
+    assert related[1]["href"] == "/2026/01/12/newer-work/"
+    assert [a.get_text() for a in site.html("2026/01/09/unrelated/").select(".related li a")] == ["Tagged"]
+    oldest = site.html("2026/01/01/oldest-work/").select(".related li a")
+    assert [a.get_text() for a in oldest] == ["Subject", "Older work", "Early work"]
+
+
+def test_a_new_post_leaves_older_posts_pages_as_they_were(site: SiteFolder):
+    for day in range(1, 9):
+        dated(site, f"2026-01-0{day}-work-{day}", title=f"Work {day}", category="Work")
+    site.build()
+    first = site.out / "2026/01/01/work-1/index.html"
+    before = (first.read_bytes(), first.stat().st_mtime_ns)
+    dated(site, "2026-01-09-latest", title="Latest", category="Work")
+    site.build()
+    assert (first.read_bytes(), first.stat().st_mtime_ns) == before
+    assert [a.get_text() for a in site.html("2026/01/08/work-8/").select(".related li a")] == ["Latest", "Work 7", "Work 6"]
+    assert [a.get_text() for a in site.html("2026/01/09/latest/").select(".related li a")] == ["Work 8", "Work 7", "Work 6"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_related_posts_are_the_nearest_of_all_posts_sharing_an_archive(site: SiteFolder, seed: int):
+    """The windows RelatedPosts compares pick what comparing every pair would, ties included."""
+    chooser = random.Random(seed)
+    for number in range(60):
+        tags = chooser.sample(["a", "b", "c", "d"], chooser.randrange(3))
+        draft = "true" if chooser.random() < 0.1 else "false"
+        site.post(f"post-{number:02d}", title=f"Post {number}", date=f"2026-01-{chooser.randrange(1, 8):02d} 10:00",
+                  category=chooser.choice(["Work", "Life", "Play"]), tags=f"[{', '.join(tags)}]", draft=draft)
+    config = load_config(site.root)[0]
+    built = assemble_site(config, load_content(config)[0], NOW, include_drafts=True)
+    related = RelatedPosts(built)
+    published = [e for e in built.entries if e.status == "published"]
+    order = {e.post.source: number for number, e in enumerate(built.entries)}
+    for entry in built.entries:
+        groups = {entry.category.url, *(tag.url for tag in entry.tags)}
+        sharing = [e for e in published if e is not entry and groups & {e.category.url, *(t.url for t in e.tags)}]
+
+        def nearness(other: Entry) -> tuple:
+            newer = (other.post.date, other.post.source) > (entry.post.date, entry.post.source)
+            return (abs(other.post.date - entry.post.date), not newer,
+                    -order[other.post.source] if newer else order[other.post.source])
+
+        expected = sorted(sorted(sharing, key=nearness)[:3], key=lambda e: order[e.post.source])
+        assert related[entry.post.source] == tuple(Link(e.post.title, e.url) for e in expected)
 
 
 def test_a_post_with_nothing_in_common_shows_no_related_section(site: SiteFolder):
