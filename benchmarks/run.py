@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.corpus import write_corpus  # noqa: E402
+from benchmarks.corpus import CATEGORIES, TAGS, write_corpus  # noqa: E402
 from benchmarks.pelican import pelican_build  # noqa: E402
 from benchmarks.yardstick import ISSUE_MS_PER_POST, machine_factor, pipeline_ms_per_post  # noqa: E402
 
@@ -202,8 +202,9 @@ def scenarios(site: Path, fast: bool, repeat: int) -> dict[str, list[dict]]:
         with posts[len(posts) // 3].open("a", encoding="utf-8") as stream:
             stream.write(f"\nAn edit, run {run}.\n")
         results["edit one post"].append(measure(deskpress(fast), site))
-        (site / "content" / "posts" / f"2026-01-0{run + 1}-new-{run}.md").write_text(
-            f"---\ntitle: New post {run}\ndate: 2026-01-0{run + 1} 10:00\n---\nA new post.\n", encoding="utf-8")
+        (site / "content" / "posts" / f"2026-01-0{run + 1}-new-{run}.md").write_text(  # filed as the corpus's posts are
+            f"---\ntitle: New post {run}\ndate: 2026-01-0{run + 1} 10:00\ncategory: {CATEGORIES[run]}\n"
+            f"tags: [{TAGS[run]}, {TAGS[run + 10]}]\n---\nA new post.\n", encoding="utf-8")
         results["add a post"].append(measure(deskpress(fast), site))
         slug = posts[len(posts) // 2].stem[11:]
         comment = site / "content" / "comments" / slug / f"bench-{run}.md"
