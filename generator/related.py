@@ -87,15 +87,15 @@ class RelatedPosts(Mapping[str, tuple[Link, ...]]):
         a window around it (one wider than any post's own). Only their lists change when it comes, goes or changes."""
         if entry.status != "published":
             return set()
-        key, margin, found = (entry.post.date, entry.post.source), self.limit + 1, set()
+        key, margin, found = _place(entry), self.limit + 1, set()
         for group in (entry.category, *entry.tags):
             keys = self._published_in(group.url)[0]
             at = bisect.bisect_left(keys, key)
             low = keys[at - margin] if at >= margin else None  # None: no bound on that side
             high = keys[at + margin] if at + margin < len(keys) else None
-            for other in self.archives[group.url].entries:
-                other_key = (other.post.date, other.post.source)
-                if (low is None or low <= other_key) and (high is None or other_key <= high):
+            archive = self.archives.get(group.url)
+            for other in archive.entries if archive is not None else ():
+                if (low is None or low <= _place(other)) and (high is None or _place(other) <= high):
                     found.add(other.post.source)
         return found
 
