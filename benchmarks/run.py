@@ -55,21 +55,32 @@ from datetime import datetime, timezone
 from pathlib import Path
 from generator.build import build, collector_paused
 from generator.cache import BuildCache
-root, runs, fast = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "fast"
+root, runs, fast, filed = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "fast", sys.argv[4]
 now = datetime(2030, 1, 1, tzinfo=timezone.utc)
 cache = BuildCache(root)
 preview = Path(tempfile.mkdtemp(prefix="deskpress-bench-serve-"))  # as serve does: its own folder
 build(root, now, output=preview, cache=cache, fast_markdown=fast, private_output=True)
 post = sorted((root / "content" / "posts").glob("*.md"))[len(list((root / "content" / "posts").glob("*.md"))) // 2]
-times = []
-for run in range(runs):
-    with post.open("a", encoding="utf-8") as stream:
-        stream.write(f"\\nEdited in process, run {run}.\\n")
+times = {"edit one post": [], "add a post": []}
+
+
+def rebuilt(scenario, rel):
     with collector_paused():  # as serve's Rebuilder: the tabs are told before the build's cycles are collected
         started = time.perf_counter()
         build(root, now, output=preview, cache=cache, fast_markdown=fast, private_output=True,
-              changed=frozenset({post.relative_to(root).as_posix()}))  # what the watcher reports
-        times.append(time.perf_counter() - started)
+              changed=frozenset({rel}))  # what the watcher reports
+        times[scenario].append(time.perf_counter() - started)
+
+
+for run in range(runs):
+    with post.open("a", encoding="utf-8") as stream:
+        stream.write(f"\\nEdited in process, run {run}.\\n")
+    rebuilt("edit one post", post.relative_to(root).as_posix())
+for run in range(runs):
+    rel = f"content/posts/2026-02-0{run + 1}-served-{run}.md"
+    (root / rel).write_text(f"---\\ntitle: Served {run}\\ndate: 2026-02-0{run + 1} 10:00\\n{filed}---\\nA new post.\\n",
+                            encoding="utf-8")
+    rebuilt("add a post", rel)
 shutil.rmtree(preview)
 print(json.dumps(times))
 """
@@ -202,9 +213,9 @@ def scenarios(site: Path, fast: bool, repeat: int) -> dict[str, list[dict]]:
         with posts[len(posts) // 3].open("a", encoding="utf-8") as stream:
             stream.write(f"\nAn edit, run {run}.\n")
         results["edit one post"].append(measure(deskpress(fast), site))
-        (site / "content" / "posts" / f"2026-01-0{run + 1}-new-{run}.md").write_text(  # filed as the corpus's posts are
-            f"---\ntitle: New post {run}\ndate: 2026-01-0{run + 1} 10:00\ncategory: {CATEGORIES[run]}\n"
-            f"tags: [{TAGS[run]}, {TAGS[run + 10]}]\n---\nA new post.\n", encoding="utf-8")
+        (site / "content" / "posts" / f"2026-01-0{run + 1}-new-{run}.md").write_text(
+            f"---\ntitle: New post {run}\ndate: 2026-01-0{run + 1} 10:00\n{new_post_filing(run)}---\nA new post.\n",
+            encoding="utf-8")
         results["add a post"].append(measure(deskpress(fast), site))
         slug = posts[len(posts) // 2].stem[11:]
         comment = site / "content" / "comments" / slug / f"bench-{run}.md"
@@ -214,6 +225,11 @@ def scenarios(site: Path, fast: bool, repeat: int) -> dict[str, list[dict]]:
     return results
 
 
+def new_post_filing(run: int) -> str:
+    """The frontmatter lines filing an added post as the corpus's posts are: a category and two tags."""
+    return f"category: {CATEGORIES[run]}\ntags: [{TAGS[run]}, {TAGS[run + 10]}]\n"
+
+
 def cold_after_deleting(site: Path, fast: bool, settle: float) -> dict:
     """A cold build into site/cold-0 `settle` seconds after deleting what the first cold build wrote there:
     what this VM's file system adds to a cold build after a mass deletion (see settling_seconds)."""
@@ -221,10 +237,11 @@ def cold_after_deleting(site: Path, fast: bool, settle: float) -> dict:
     return measure(deskpress(fast, "--no-cache", "-o", str(site / "cold-0")), site)
 
 
-def in_process_edits(site: Path, fast: bool, repeat: int) -> list[float]:
-    """What `serve` sees: one process holding its cache, rebuilding after each edit of one post."""
-    output = subprocess.run([sys.executable, "-c", SERVE, str(site), str(repeat), "fast" if fast else "reference"],
-                            check=True, capture_output=True, text=True).stdout
+def in_process_rebuilds(site: Path, fast: bool, repeat: int) -> dict[str, list[float]]:
+    """What `serve` sees: one process holding its cache, rebuilding after each edit of one post, then after
+    each post added (filed as the command-line scenario's are)."""
+    output = subprocess.run([sys.executable, "-c", SERVE, str(site), str(repeat), "fast" if fast else "reference",
+                             new_post_filing(0)], check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -256,15 +273,15 @@ def write_floor(built: Path, target: Path) -> float:
     return time.perf_counter() - started
 
 
-def report(posts: int, renderer: str, results: dict[str, list[dict]], serve: list[float] | None = None) -> None:
+def report(posts: int, renderer: str, results: dict[str, list[dict]], serve: dict[str, list[float]] | None = None) -> None:
     for name, runs in results.items():
         wall = statistics.median(r["wall"] for r in runs)
         user, system = statistics.median(r["user"] for r in runs), statistics.median(r["sys"] for r in runs)
         print(f"| {posts} | {renderer} | {name} | {wall:.2f} s | {max(r['rss_mb'] for r in runs):.0f} MB | "
               f"{max(r['tree_mb'] for r in runs):.0f} MB | {max(r['tree_pss_mb'] for r in runs):.0f} MB | "
               f"{user:.2f} s + {system:.2f} s |", flush=True)
-    if serve is not None:
-        print(f"| {posts} | {renderer} | edit one post, in process (serve) | {statistics.median(serve) * 1000:.0f} ms | | | | |",
+    for name, times in (serve or {}).items():
+        print(f"| {posts} | {renderer} | {name}, in process (serve) | {statistics.median(times) * 1000:.0f} ms | | | | |",
               flush=True)
 
 
@@ -306,7 +323,7 @@ def measure_size(args: argparse.Namespace, posts: int, trash: Path) -> None:
         site = set_aside(args.work / f"site-{posts}-{renderer}", trash)
         shutil.copytree(corpus, site)
         results = scenarios(site, renderer == "fast", args.repeat)
-        report(posts, renderer, results, in_process_edits(site, renderer == "fast", args.repeat))
+        report(posts, renderer, results, in_process_rebuilds(site, renderer == "fast", args.repeat))
         cold[renderer] = statistics.median(r["wall"] for r in results["cold"])
     floor = write_floor(site / "public", set_aside(args.work / "floor", trash))
     set_aside(args.work / "floor", trash)

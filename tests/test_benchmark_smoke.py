@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.corpus import AUTHORS, CATEGORIES, write_corpus
-from benchmarks.run import cold_after_deleting, in_process_edits, scenarios, set_aside, write_floor
+from benchmarks.run import cold_after_deleting, in_process_rebuilds, scenarios, set_aside, write_floor
 from benchmarks.yardstick import machine_factor, pipeline_ms_per_post
 
 
@@ -27,7 +27,9 @@ def test_every_scenario_runs_and_leaves_a_complete_site(tmp_path: Path):
                             "add a comment"}
     assert all(run["wall"] > 0 and run["rss_mb"] > 0 and run["user"] > 0 and run["sys"] >= 0
                for runs in results.values() for run in runs)
-    assert len(in_process_edits(site, fast=True, repeat=1)) == 1
+    served = in_process_rebuilds(site, fast=True, repeat=1)
+    assert {name: len(times) for name, times in served.items()} == {"edit one post": 1, "add a post": 1}
+    assert "category: " in (site / "content" / "posts" / "2026-02-01-served-0.md").read_text(encoding="utf-8")
     built = site / "public"
     assert (built / "2026" / "01" / "01" / "new-0" / "index.html").is_file()
     assert "A new comment." in (built / "comments" / "feed.xml").read_text(encoding="utf-8")
