@@ -98,9 +98,9 @@ class Blog:
         self.site.config(config)
 
 
-def clean_build(root: Path, out: Path, now: datetime = NOW) -> dict[str, bytes]:
+def clean_build(root: Path, out: Path, now: datetime = NOW, drafts: bool = False) -> dict[str, bytes]:
     shutil.rmtree(out, ignore_errors=True)
-    build(root, now, output=out, use_cache=False, jobs=1)
+    build(root, now, output=out, use_cache=False, jobs=1, drafts=drafts)
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
