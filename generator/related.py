@@ -73,7 +73,7 @@ class RelatedPosts(Mapping[str, tuple[Link, ...]]):
             at = places.get(source)
             newer = at + 1 if at is not None else None
             if at is None:  # not published itself (a draft on show): where it would stand
-                at = newer = bisect.bisect_left(keys, (date, source))
+                at = newer = bisect.bisect_left(keys, _place(entry))
             start = max(0, at - limit)
             for (other_date, other), shown in zip(keys[start:at], published[start:at]):
                 nearness[other] = (date - other_date, 1, _Backwards(other), shown)

@@ -12,6 +12,7 @@ from generator.config import SiteConfig
 from generator.errors import Problem, SiteError, error
 from generator.inputs import DEFAULT_THEME, default_theme_dir
 
+
 @dataclass(frozen=True)
 class Theme:
     """The folders to search, most specific first."""
