@@ -159,10 +159,10 @@ def _build(root: Path, now: datetime, output: Path | None, drafts: bool, cache: 
         no_memo, compute_each, None)
     teasers = teasers_filled(each, salt, jobs) if "listing.html" in templates_reading(cache, theme, environment)[2] else None
     clock.stage("writing pages and feeds")
-    stage_site(staging, prepared, theme, environment, memo, each, teasers, jobs)
+    if remember and prepared.taken_up is not None:
+        cache.pickling_aside(out, site, prepared.taken_up.responses)
+    stage_site(staging, prepared, theme, environment, memo, each, teasers, jobs, cache)
     snapshot = snapshot_of(prepared, fingerprints, depends) if remember else None
-    if snapshot is not None and prepared.taken_up is not None:
-        cache.pickling_aside(out, snapshot)
     clock.stage("moving files into place")
     written = moved_into_place(staging, cache)
     summary = BuildSummary(len(site.entries), len(site.pages), written.feeds, written.files, site.next_scheduled,
@@ -223,16 +223,17 @@ def teasers_filled(each: Each, salt: Callable[[str], str | None] | None, jobs: i
 
 
 def stage_site(staging: Staging, prepared: Prepared, theme: Theme, environment: jinja2.Environment, memo: Memo, each: Each,
-               teasers: TeasersFilled | None, jobs: int) -> None:
-    """Stage every file to make (over `jobs` processes); on any failure the output folder is left as it was."""
+               teasers: TeasersFilled | None, jobs: int, cache: BuildCache) -> None:
+    """Stage every file to make (over `jobs` processes); on any failure the output folder is left as it was,
+    and the cache's pickling aside (if any) is stopped."""
     files = site_files(prepared.site, prepared.rendered, theme, environment, deferred(memo), each, prepared.only, teasers)
     try:
         write_all(staging, files, jobs)
-    except jinja2.TemplateError as exc:
+    except BaseException as exc:
         staging.abort()
-        raise SiteError([template_problem(exc)]) from None
-    except BaseException:
-        staging.abort()
+        cache.dropped_aside()
+        if isinstance(exc, jinja2.TemplateError):
+            raise SiteError([template_problem(exc)]) from None
         raise
 
 

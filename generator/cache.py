@@ -35,6 +35,7 @@ from generator.content import Loaded, LoadResult
 from generator.keys import code_version, digest, fingerprint
 from generator.manifest import Manifest
 from generator.output import KEEP, Stat, Unchanged
+from generator.site import Site
 from generator.snapshot import Snapshot, responses_swapped, site_bytes
 
 CACHE_DIR = ".deskpress-cache"
@@ -136,7 +137,7 @@ class BuildCache:
         self.manifests: dict[str, Manifest] = {}
         self.snapshots: dict[str, Snapshot] = {}
         self.in_memory_only: set[str] = set()  # output folders whose records are never saved (see keep_in_memory())
-        self._parts_aside: tuple[Snapshot, ComputedAside] | None = None
+        self._site_aside: tuple[Site, ComputedAside[bytes]] | None = None
 
     def value(self, key: str, compute: Callable[[], Any]) -> Any:
         """The value stored under `key`, computing and remembering it when there is none."""
@@ -302,21 +303,22 @@ class BuildCache:
         """Forget the snapshot held in memory for `out` (the one saved stays until a build replaces it)."""
         self.snapshots.pop(str(out), None)
 
-    def pickling_aside(self, out: Path, snapshot: Snapshot) -> None:
-        """Have a forked process pickle the site of `snapshot` for committed() to save, when it is to be saved
-        whole (a post added): 0.2 s at 10,000 posts, about what moving the 1,150 files such a build
-        changes into place takes meanwhile. A small site is pickled in committed()."""
+    def pickling_aside(self, out: Path, site: Site, responses: tuple) -> None:
+        """Have a forked process pickle `site` for committed() to save, when the next snapshot of `out` (with
+        these responses swapped in) is to be saved whole (a post added): 0.2 s at 10,000 posts. Started
+        before the build's pages are made, it is done by the time they are, rather than holding up the
+        end of the build. A small site is pickled in committed()."""
         self.dropped_aside()
         folder, previous = str(out), self.snapshots.get(str(out))
-        if (self.path is not None and folder not in self.in_memory_only and len(snapshot.site.entries) >= ASIDE_LIMIT
-                and _saved_whole(snapshot, previous)):
-            self._parts_aside = (snapshot, ComputedAside(lambda: snapshot_parts(snapshot, previous)))
+        if (self.path is not None and folder not in self.in_memory_only and len(site.entries) >= ASIDE_LIMIT
+                and _saved_whole(site, responses, previous)):
+            self._site_aside = (site, ComputedAside(lambda: site_bytes(site)))
 
     def dropped_aside(self) -> None:
         """Forget (and stop) the pickling started by pickling_aside(), when the build fails before committed()."""
-        if self._parts_aside is not None:
-            self._parts_aside[1].stop()
-            self._parts_aside = None
+        if self._site_aside is not None:
+            self._site_aside[1].stop()
+            self._site_aside = None
 
     def committed(self, out: Path, written: Iterable[str], on_disk: dict[str, Stat], manifest: Manifest | None = None,
                   snapshot: Snapshot | None = None, keep_unused: bool = False) -> None:
@@ -347,13 +349,13 @@ class BuildCache:
         if manifest is not None:
             self.manifests[folder] = manifest
         previous = self.snapshots.pop(folder, None)
-        if self._parts_aside is not None and self._parts_aside[0] is not snapshot:
-            self.dropped_aside()  # pickling some other snapshot: its process is stopped, not left behind
-        aside, self._parts_aside = self._parts_aside, None
+        if self._site_aside is not None and (snapshot is None or self._site_aside[0] is not snapshot.site):
+            self.dropped_aside()  # pickling some other site: its process is stopped, not left behind
+        aside, self._site_aside = self._site_aside, None
         if snapshot is None or folder in self.in_memory_only:
             parts = []
         else:
-            parts = aside[1]() if aside is not None else snapshot_parts(snapshot, previous)
+            parts = snapshot_parts(snapshot, previous, aside[1] if aside is not None else None)
         if snapshot is not None:
             if any(part == "site" for part, _ in parts):
                 snapshot = dataclasses.replace(snapshot, responses=())  # swapped into the site as saved
@@ -438,20 +440,23 @@ class BuildCache:
             self.snapshots.pop(folder, None)
 
 
-def snapshot_parts(snapshot: Snapshot, previous: Snapshot | None) -> list[tuple[str, bytes]]:
+def snapshot_parts(snapshot: Snapshot, previous: Snapshot | None,
+                   site_pickled: Callable[[], bytes] | None = None) -> list[tuple[str, bytes]]:
     """The parts of `snapshot` to save besides its keys, when `previous` (the one the build took up, if
-    any) is the one saved: the site, unless it is the saved one or made from it by swapping responses
-    in (then those swaps are saved, see snapshot.responses_swapped), and what goes with it."""
+    any) is the one saved: the site (pickled already by `site_pickled`, if given), unless it is the saved
+    one or made from it by swapping responses in (then those swaps are saved, see
+    snapshot.responses_swapped), and what goes with it."""
     if (previous is not None and previous.site is snapshot.site and previous.depends is snapshot.depends
             and previous.responses == snapshot.responses):
         return []
-    whole = _saved_whole(snapshot, previous)
+    whole = _saved_whole(snapshot.site, snapshot.responses, previous)
     structure = (snapshot.depends, snapshot.slugs, snapshot.hidden, () if whole else snapshot.responses)
-    return ([("site", site_bytes(snapshot.site))] if whole else []) + [("structure", site_bytes(structure))]
+    site = [("site", site_pickled() if site_pickled is not None else site_bytes(snapshot.site))] if whole else []
+    return site + [("structure", site_bytes(structure))]
 
 
-def _saved_whole(snapshot: Snapshot, previous: Snapshot | None) -> bool:
-    return previous is None or (previous.site is not snapshot.site and not snapshot.responses)
+def _saved_whole(site: Site, responses: tuple, previous: Snapshot | None) -> bool:
+    return previous is None or (previous.site is not site and not responses)
 
 
 def _open(path: Path) -> sqlite3.Connection:

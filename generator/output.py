@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Iterable
@@ -17,6 +18,7 @@ from generator.errors import SiteError, error
 Stat = tuple[int, int, int, int]
 MARKER = ".deskpress-output"
 STAGE = ".deskpress-stage"
+RENAMES_SHARED, RENAMING_THREADS = 200, 4  # see _replaced_beside
 BESIDE = ".deskpress-new"  # the end of a file's name when staged beside the one it replaces (see Staging.stage_file)
 
 
@@ -140,11 +142,10 @@ class Staging:
             marker.write_text("This folder is written by deskpress build; its contents are replaced on every build.\n")
         if self.fresh:
             return self._commit_fresh()
+        _replaced_beside([os.path.join(self.out, rel) for rel, _ in self.changed if self._replaces(rel)])
         ready: set[Path] = set()
         for rel, name in self.changed:
-            if self._replaces(rel):  # its folders stand, nothing in its way
-                target = os.path.join(self.out, rel)
-                os.replace(_beside(target), target)
+            if self._replaces(rel):  # in place already
                 continue
             target = self.out / rel
             if target.parent not in ready:
@@ -235,6 +236,20 @@ def output_stats(out: Path, names: Collection[str] | None = None) -> dict[str, S
         except OSError:
             found[prefix] = (-1, -1, -1, -1)
     return found
+
+
+def _replaced_beside(targets: list[str]) -> None:
+    """Put each file staged beside its target in its place. Their folders stand and nothing is in their
+    way, so the renames are independent, and threads run them side by side: replacing a file frees the
+    old one's blocks, which the kernel does for several at once (moving the 1,230 files an added post
+    changes at 10,000 posts: 0.12-0.16 s against 0.18-0.21 s)."""
+    if len(targets) < RENAMES_SHARED:
+        for target in targets:
+            os.replace(_beside(target), target)
+        return
+    with ThreadPoolExecutor(RENAMING_THREADS) as pool:
+        list(pool.map(lambda share: [os.replace(_beside(target), target) for target in share],
+                      [targets[k::RENAMING_THREADS] for k in range(RENAMING_THREADS)]))
 
 
 def _beside(path: str) -> str:

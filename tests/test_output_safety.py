@@ -8,9 +8,10 @@ from pathlib import Path
 import feedparser
 import pytest
 
+import generator.output
 from generator.cache import CACHE_DIR
 from generator.errors import SiteError
-from tests.conftest import SiteFolder, build_problems
+from tests.conftest import BASIC_CONFIG, SiteFolder, build_problems
 
 EVIL = "<script>alert(1)</script>"
 
@@ -182,3 +183,20 @@ def test_names_that_look_like_paths_stay_inside_the_output(site: SiteFolder):
     assert outside_output(site) == before
     assert [a["href"] for a in site.html("2026/01/15/hello/").select(".tags a")] == ["/tag/untitled/", "/tag/a-b/", "/tag/etc-passwd/"]
     assert (site.out / "category/outside/index.html").is_file()
+
+
+def test_files_replaced_by_threads_side_by_side_end_up_as_a_clean_build_makes_them(site: SiteFolder, monkeypatch):
+    """Many replaced files are moved into place by several threads (output._replaced_beside)."""
+    monkeypatch.setattr(generator.output, "RENAMES_SHARED", 1)
+    for day in range(10, 20):
+        site.post(f"2026-01-{day}-day", f"Day {day}.", date=f"2026-01-{day} 10:00")
+    site.build()
+    site.config(BASIC_CONFIG.replace("tagline: Tests & more", "tagline: Tests and more"))
+    before = tree_digest(site.out)
+    site.build()
+    after = tree_digest(site.out)
+    replaced = {rel for rel, digest in after.items() if rel in before and before[rel] != digest}
+    assert len(replaced) > 20 and not any(rel.endswith(".deskpress-new") for rel in after)
+    clean = site.root.parent / "clean"
+    site.build(output=clean, use_cache=False)
+    assert after == tree_digest(clean)

@@ -19,7 +19,7 @@ from generator.content import Content, load_content
 from generator.errors import SiteError
 from generator.output import output_stats
 from generator.parallel import output_stats_later
-from generator.site import assemble_site
+from generator.site import Site, assemble_site
 from generator.snapshot import RESPONSES_KEPT_APART
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
 from tests.test_incremental import clean_build
@@ -429,17 +429,18 @@ def test_an_assembly_lent_the_last_site_equals_one_from_scratch_and_rebuilds_onl
         config, same_records, NOW, include_drafts=True)
 
 
-def test_a_site_assembled_again_is_pickled_aside_while_the_files_move_and_the_next_build_takes_it_up(
+def test_a_site_assembled_again_is_pickled_aside_while_the_pages_are_made_and_the_next_build_takes_it_up(
         blog: SiteFolder, monkeypatch):
     monkeypatch.setattr(generator.cache, "ASIDE_LIMIT", 1)
     here, pickled_in = os.getpid(), []
-    real_parts = generator.cache.snapshot_parts
+    real_bytes = generator.cache.site_bytes
 
-    def noting(snapshot, previous):
-        pickled_in.append(os.getpid())  # in the forked process: seen there only, so count by what it saves
-        return real_parts(snapshot, previous)
+    def noting(site_or_structure):
+        if isinstance(site_or_structure, Site):
+            pickled_in.append(os.getpid())  # in the forked process: seen there only, so count by what it saves
+        return real_bytes(site_or_structure)
 
-    monkeypatch.setattr(generator.cache, "snapshot_parts", noting)
+    monkeypatch.setattr(generator.cache, "site_bytes", noting)
     blog.build()
     blog.post("2026-01-13-rail", "Rail news.", category="Travel", tags="[trains]", date="2026-01-13 10:00")
     blog.build()
@@ -454,6 +455,39 @@ def test_a_site_assembled_again_is_pickled_aside_while_the_files_move_and_the_ne
     assert blog.files() == clean_build(blog.root, blog.root / "clean")
 
 
+def test_a_build_failing_while_its_pages_are_made_stops_the_site_pickled_aside(blog: SiteFolder, monkeypatch):
+    """The site is pickled aside from before the pages are made: a build failing meanwhile leaves no process
+    behind, nothing of it saved, and the output as it was."""
+    monkeypatch.setattr(generator.cache, "ASIDE_LIMIT", 1)
+    blog.build()
+    before = blog.files()
+    blog.post("2026-01-13-rail", "Rail news.", category="Travel", tags="[trains]", date="2026-01-13 10:00")
+    real_write_all, started = generator.build.write_all, []
+
+    class Noted(generator.cache.ComputedAside):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    def failing(*args, **kwargs):
+        assert len(started) == 1 and started[0].pid is not None, "pickling aside before the pages are made"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(generator.cache, "ComputedAside", Noted)
+    monkeypatch.setattr(generator.build, "write_all", failing)
+    with pytest.raises(OSError):
+        blog.build()
+    assert started[0].pid is None
+    with pytest.raises(ChildProcessError):  # the pickling process was stopped and waited for
+        os.waitpid(-1, os.WNOHANG)
+    assert blog.files() == before
+    saved = BuildCache(blog.root).snapshot(blog.out.resolve())
+    assert saved is not None and "rail" not in {e.post.slug for e in saved.site.entries}
+    monkeypatch.setattr(generator.build, "write_all", real_write_all)
+    blog.build()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
 def test_responses_swapped_in_are_saved_as_swaps_and_done_again_by_the_next_build(blog: SiteFolder, monkeypatch):
     """A build that only changed responses saves the swaps, not the whole site; the next build (another
     process: a cache read from disk) does them again, until so many pile up that the site is saved whole."""
@@ -462,8 +496,8 @@ def test_responses_swapped_in_are_saved_as_swaps_and_done_again_by_the_next_buil
     wholes: list[bool] = []
     real_parts = generator.cache.snapshot_parts
 
-    def noting(snapshot, previous):
-        parts = real_parts(snapshot, previous)
+    def noting(snapshot, previous, site_pickled=None):
+        parts = real_parts(snapshot, previous, site_pickled)
         wholes.append(any(part == "site" for part, _ in parts))
         return parts
 
