@@ -11,6 +11,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 QUIET_SECONDS = 0.15
+STOP_SECONDS = 2.0
 EDITOR_DEBRIS = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".kate-swp")
 
 OnBatch = Callable[[frozenset[str]], None]
@@ -117,6 +118,13 @@ class SiteWatcher:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.observer.stop()
-        self.observer.join(timeout=5)
+        """No batch starts after this; the watching threads are then stopped, but not waited on for long.
+
+        watchdog's Observer.stop() joins its emitter threads with no timeout, so an emitter stuck in the
+        kernel would hang Ctrl-C for good; its threads are daemons, so leaving one behind is harmless."""
         self.debouncer.stop()
+        stopper = threading.Thread(target=self.observer.stop, name="deskpress-unwatch", daemon=True)
+        stopper.start()
+        stopper.join(timeout=STOP_SECONDS)
+        if not stopper.is_alive():
+            self.observer.join(timeout=STOP_SECONDS)

@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from generator.serve import locate
+from generator import watch
 from generator.watch import SiteWatcher
 from tests.conftest import SiteFolder
 
@@ -28,7 +29,7 @@ class Preview:
     """A `deskpress serve` subprocess with its output lines collected in the background."""
 
     def __init__(self, root: Path, *args: str):
-        env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", PYTHONFAULTHANDLER="1")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--site", str(root), "--port", "0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -77,7 +78,12 @@ class Preview:
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=10)
+        try:
+            return self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack to stderr
+            self.process.wait(timeout=10)
+            raise AssertionError("serve did not stop on Ctrl-C; where it was:\n" + "".join(self.stderr)) from None
 
 
 class EventStream:
@@ -242,3 +248,16 @@ def test_a_save_storm_is_one_batch(site: SiteFolder):
         (site.root / "site.yaml").touch()
         wait_for_batches(batches, 2, 0.2)
         assert batches[1] == frozenset({"site.yaml"})
+
+
+def test_stopping_the_watcher_does_not_wait_for_a_stuck_watchdog_thread(site: SiteFolder):
+    stuck = threading.Event()
+    watcher = SiteWatcher(site.root, lambda _batch: None)
+    watcher.observer.stop = stuck.wait  # as watchdog's Observer.stop() joining an emitter that never ends
+    started = time.monotonic()
+    with watcher:
+        pass
+    assert time.monotonic() - started < 2 * watch.STOP_SECONDS + 1
+    assert not watcher.debouncer.worker.is_alive(), "no batch may start once the watcher is stopped"
+    stuck.set()
+    type(watcher.observer).stop(watcher.observer)
