@@ -22,8 +22,8 @@ from typing import Any, Callable, Iterator
 
 from generator.cache import BuildCache, SourceRecall, StoredValues
 from generator.config import SiteConfig
-from generator.content import (Comment, Content, Page, Post, load_all_now, load_content, load_sources, source_kind,
-                               without_body)
+from generator.content import (FOLDER_KINDS, Comment, Content, Page, Post, load_all_now, load_content, load_sources,
+                               source_kind, without_body)
 from generator.errors import Problem, SiteError
 from generator.keys import digest
 from generator.manifest import Inputs, Manifest
@@ -40,6 +40,7 @@ from generator.site import (
 from generator.snapshot import RESPONSES_KEPT_APART, Snapshot, only_bodies_differ
 
 
+SOURCE_KINDS = tuple(FOLDER_KINDS.values())  # in the order a full build loads them
 POST_SOURCE = attrgetter("post.source")  # an entry's source: C-speed over the 54,000 entries of 10,000 posts' archives
 
 
@@ -95,7 +96,7 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
                      now: datetime, fast: bool, in_output: Callable[[], dict[str, Stat]]) -> Prepared | None:
     """The last build's site (the snapshot the cache has for `out`) with the edits to posts, pages and
     responses since, or None when a full build must decide: other files changed (settings, theme,
-    static files), a changed file has problems, the output folder (`in_output()`: what it holds now) is
+    static files), a changed file has errors, the output folder (`in_output()`: what it holds now) is
     not as the last build left it, or `now` is outside the span that build holds for (a scheduled post
     due, comments closing).
 
@@ -142,7 +143,8 @@ def take_up_snapshot(cache: BuildCache, previous: Manifest, inputs: Inputs, conf
                        with_sources=assembled)
     if in_output() != previous.outputs:  # asked last, so that the output folder is walked while the above is done
         return None
-    return Prepared(site, rendered, previous.warnings, record_keys, records, versions, previous.built_for, slugs, hidden,
+    warnings = warnings_after(config, previous.warnings, edits.problems)
+    return Prepared(site, rendered, warnings, record_keys, records, versions, previous.built_for, slugs, hidden,
                     taken_up, known, only, assembled)
 
 
@@ -241,20 +243,23 @@ class Edits:
     responses: list[Comment]  # responses added, or changed besides their body
     removed: list[Comment]  # responses whose file is gone
     others: list  # anything else: posts and pages added, removed or changed besides their body
+    problems: dict[str, list[Problem]]  # each changed, added or gone file's warnings now (none, when gone)
 
 
 def _edits(config: SiteConfig, snapshot: Snapshot, cache: BuildCache, recall: SourceRecall, rels: list[str],
            gone: list[str]) -> Edits | None:
-    """What the changed, added and gone files are; None when one is no source at all or has problems
-    (a full build reports them in its order)."""
-    edits = Edits([], [], [], [])
-    for kind in ("post", "page", "comment"):
+    """What the changed, added and gone files are; None when one is no source at all or has errors (a
+    full build reports them with the rest). Their warnings are reported as a full build would (see
+    warnings_after)."""
+    edits = Edits([], [], [], [], {})
+    for kind in SOURCE_KINDS:
         some = [rel for rel in rels if source_kind(config, config.root / rel) == kind]
         for rel, (record, problems) in zip(some, load_sources(config, kind, [config.root / r for r in some], some, recall=recall)):
             before = cache.lookup(snapshot.records[rel]) if rel in snapshot.records else None
+            edits.problems[rel] = problems
             if before is not None and only_bodies_differ(before, (record, problems)):
                 edits.bodies.append(record)
-            elif record is None or problems or (before is not None and before[1]):
+            elif record is None or any(problem.severity == "error" for problem in problems):
                 return None
             else:
                 (edits.responses if kind == "comment" else edits.others).append(record)
@@ -262,10 +267,25 @@ def _edits(config: SiteConfig, snapshot: Snapshot, cache: BuildCache, recall: So
         return None
     for rel in gone:
         before = cache.lookup(snapshot.records[rel])
-        if before is None or before[1]:
+        if before is None:
             return None
+        edits.problems[rel] = []
         (edits.removed if isinstance(before[0], Comment) else edits.others).append(before[0])
     return edits
+
+
+def warnings_after(config: SiteConfig, previous: tuple[Problem, ...], found: dict[str, list[Problem]]) -> tuple[Problem, ...]:
+    """The last build's warnings with each file of `found` warned of what it has now, in the order a full
+    build reports them: site.yaml's first, then the posts', the pages' and the comments', file by file
+    in the order the files are loaded (each file's own in their order: the sort is stable)."""
+    kept = [problem for problem in previous if problem.path not in found]
+    return tuple(sorted(kept + [problem for problems in found.values() for problem in problems],
+                        key=lambda problem: _loading_order(config, problem.path)))
+
+
+def _loading_order(config: SiteConfig, rel: str) -> tuple[int, list[str]]:
+    kind = source_kind(config, config.root / rel)
+    return (0, []) if kind is None else (1 + SOURCE_KINDS.index(kind), rel.split("/"))
 
 
 def _assembled_again(snapshot: Snapshot, config: SiteConfig, now: datetime, made: list, gone: set[str]

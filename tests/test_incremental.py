@@ -27,7 +27,8 @@ TEMPLATES = (BYLINE, BYLINE + "<!-- edited -->\n", BYLINE + "<p class=\"count\">
              BYLINE + "{% for link in related_posts(entry) %}<a class=\"rel\" href=\"{{ href(link.url) }}\">{{ link.title }}</a>{% endfor %}\n")
 CONFIGS = (BASIC_CONFIG, BASIC_CONFIG.replace("title: Test Blog", "title: Renamed Blog"),
            BASIC_CONFIG.replace("paginate: 10", "paginate: 1"), BASIC_CONFIG + "permalink: /{category}/{slug}/\n",
-           BASIC_CONFIG + "comments:\n  reply: mailto:letters@example.com\n  close_after_days: 125\n")
+           BASIC_CONFIG + "comments:\n  reply: mailto:letters@example.com\n  close_after_days: 125\n",
+           BASIC_CONFIG + "categories:\n  Work: {}\n")  # a post in "Life" is warned of
 MOMENTS = (NOW, datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc), datetime(2026, 8, 1, tzinfo=timezone.utc))
 SLUGS = ("p0", "p1", "p2", "p3")
 
@@ -41,6 +42,7 @@ edits = st.one_of(
     st.tuples(st.just("date"), slug, st.sampled_from(["2026-01-15 10:00", "2026-03-01 08:00", "2026-07-01 09:00"])),
     st.tuples(st.just("draft"), slug, st.booleans()),
     st.tuples(st.just("disclaimer"), slug, st.sampled_from(["true", "false", None])),
+    st.tuples(st.just("layout"), slug, st.sampled_from(["post", None])),  # an unknown key: a warning
     st.tuples(st.just("delete"), slug, st.none()),
     st.tuples(st.just("comment"), slug, st.sampled_from(["c1", "c2"])),
     st.tuples(st.just("uncomment"), slug, st.sampled_from(["c1", "c2"])),
@@ -99,9 +101,14 @@ class Blog:
 
 
 def clean_build(root: Path, out: Path, now: datetime = NOW, drafts: bool = False) -> dict[str, bytes]:
+    return clean_build_warned(root, out, now, drafts)[0]
+
+
+def clean_build_warned(root: Path, out: Path, now: datetime = NOW, drafts: bool = False) -> tuple[dict[str, bytes], tuple]:
+    """A clean build's files, and the warnings it reported."""
     shutil.rmtree(out, ignore_errors=True)
-    build(root, now, output=out, use_cache=False, jobs=1, drafts=drafts)
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    warnings = build(root, now, output=out, use_cache=False, jobs=1, drafts=drafts).warnings
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}, warnings
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -115,12 +122,14 @@ def test_incremental_output_equals_a_clean_build_after_every_edit(tmp_path_facto
     build(root, NOW, output=cli, jobs=1)
     for kind, name, value in steps:
         blog.apply(kind, name, value)  # within the same second as the last build: the racy case
-        build(root, blog.now, output=blog.site.out, cache=warm, jobs=1)
-        expected = clean_build(root, root / "clean", blog.now)
+        warned = build(root, blog.now, output=blog.site.out, cache=warm, jobs=1).warnings
+        expected, clean_warnings = clean_build_warned(root, root / "clean", blog.now)
         assert blog.site.files() == expected, (kind, name, value)
-        build(root, blog.now, output=cli, jobs=1)
+        assert warned == clean_warnings, (kind, name, value)
+        assert build(root, blog.now, output=cli, jobs=1).warnings == clean_warnings
         assert {p.relative_to(cli).as_posix(): p.read_bytes() for p in sorted(cli.rglob("*")) if p.is_file()} == expected
-        assert build(root, blog.now, output=blog.site.out, cache=warm, jobs=1).site is None, "nothing changed: no work"
+        again = build(root, blog.now, output=blog.site.out, cache=warm, jobs=1)
+        assert again.site is None and again.warnings == clean_warnings, "nothing changed: no work, the same warnings"
         assert blog.site.files() == expected, (kind, name, value)
     build(root, NOW, output=root / "persistent", jobs=1)
     blog.apply("title", "p0", "After a restart")

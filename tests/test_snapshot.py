@@ -215,7 +215,7 @@ def test_an_assembly_that_fails_is_reported_as_a_full_build_reports_it(blog: Sit
     assert blog.files() == before
 
 
-@pytest.mark.parametrize("edit", ["static file", "settings", "template", "a problem"])
+@pytest.mark.parametrize("edit", ["static file", "settings", "template"])
 def test_anything_besides_posts_pages_and_responses_means_a_full_build(blog: SiteFolder, edit: str):
     cache = BuildCache(blog.root)
     blog.build(cache=cache)
@@ -228,11 +228,46 @@ def test_anything_besides_posts_pages_and_responses_means_a_full_build(blog: Sit
         (blog.root / "site.yaml").write_text((blog.root / "site.yaml").read_text() + "theme: mine\n")
         blog.build(cache=cache)
         blog.file("themes/mine/templates/_byline.html", "<p>another byline</p>")
-    else:
-        blog.post("2026-01-14-newer", "Newest.", category="Policy", nonsense="1")
     result = blog.build(cache=cache)
     assert "rendering Markdown" in [name for name, _ in result.stages]
     assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
+def test_files_with_warnings_take_up_the_snapshot_and_are_warned_of_as_a_clean_build_warns(blog: SiteFolder,
+                                                                                           monkeypatch):
+    blog.config(BASIC_CONFIG + "categories:\n  Policy:\n    disclaimer: true\n  Travel: {}\n")
+    blog.post("2026-01-09-early", "Early.", date="2026-01-09 10:00", nonsense="1")
+    cache = BuildCache(blog.root)
+    blog.build(cache=cache)
+    policy = {"category": "Policy", "tags": "[rules]", "date": "2026-01-10 10:00"}
+    edits = [
+        lambda: blog.post("2026-01-14-newer", "Newest.", category="Elsewhere", layout="post"),
+        lambda: blog.post("2026-01-10-policy", "First words on policy.\n\nMore policy.", **policy, title="Renamed",
+                          oops="x"),
+        lambda: blog.post("2026-01-09-early", "Early.", date="2026-01-09 10:00"),
+        lambda: blog.file("content/comments/travel/c2.md", COMMENT.format("Another.").replace("author:", "mood: calm\nauthor:")),
+        lambda: (blog.root / "content/posts/2026-01-14-newer.md").unlink(),
+    ]
+    warned_of = []
+    for edit in edits:
+        edit()
+        with monkeypatch.context() as patched:
+            taking_up_the_snapshot(patched)
+            warnings = blog.build(cache=cache).warnings
+        clean = blog.build(output=blog.root / "clean", use_cache=False)
+        assert warnings == clean.warnings
+        assert blog.files() == {p.relative_to(clean.output).as_posix(): p.read_bytes()
+                                for p in sorted(clean.output.rglob("*")) if p.is_file()}
+        warned_of.append([(problem.path.split("/")[-1], problem.message.split("'")[1]) for problem in warnings])
+    assert warned_of == [
+        [("2026-01-09-early.md", "nonsense"), ("2026-01-14-newer.md", "layout"), ("2026-01-14-newer.md", "Elsewhere")],
+        [("2026-01-09-early.md", "nonsense"), ("2026-01-10-policy.md", "oops"), ("2026-01-14-newer.md", "layout"),
+         ("2026-01-14-newer.md", "Elsewhere")],
+        [("2026-01-10-policy.md", "oops"), ("2026-01-14-newer.md", "layout"), ("2026-01-14-newer.md", "Elsewhere")],
+        [("2026-01-10-policy.md", "oops"), ("2026-01-14-newer.md", "layout"), ("2026-01-14-newer.md", "Elsewhere"),
+         ("c2.md", "mood")],
+        [("2026-01-10-policy.md", "oops"), ("c2.md", "mood")],
+    ]
 
 
 REPLY = "---\nauthor: Answer\ndate: 2026-01-21 09:00\nin_reply_to: c1\n---\nA reply.\n"
