@@ -259,7 +259,7 @@ def _edits(config: SiteConfig, snapshot: Snapshot, cache: BuildCache, recall: So
             edits.problems[rel] = problems
             if before is not None and only_bodies_differ(before, (record, problems)):
                 edits.bodies.append(record)
-            elif record is None or any(problem.severity == "error" for problem in problems):
+            elif record is None:  # it has errors
                 return None
             else:
                 (edits.responses if kind == "comment" else edits.others).append(record)

@@ -22,7 +22,7 @@ from generator.parallel import output_stats_later
 from generator.site import Site, assemble_site
 from generator.snapshot import RESPONSES_KEPT_APART
 from tests.conftest import BASIC_CONFIG, NOW, SiteFolder
-from tests.test_incremental import clean_build
+from tests.test_incremental import clean_build, clean_build_warned
 
 COMMENT = "---\nauthor: Reader\ndate: 2026-01-20 09:00\n---\n{}\n"
 
@@ -254,10 +254,9 @@ def test_files_with_warnings_take_up_the_snapshot_and_are_warned_of_as_a_clean_b
         with monkeypatch.context() as patched:
             taking_up_the_snapshot(patched)
             warnings = blog.build(cache=cache).warnings
-        clean = blog.build(output=blog.root / "clean", use_cache=False)
-        assert warnings == clean.warnings
-        assert blog.files() == {p.relative_to(clean.output).as_posix(): p.read_bytes()
-                                for p in sorted(clean.output.rglob("*")) if p.is_file()}
+        expected, clean_warnings = clean_build_warned(blog.root, blog.root / "clean")
+        assert warnings == clean_warnings
+        assert blog.files() == expected
         warned_of.append([(problem.path.split("/")[-1], problem.message.split("'")[1]) for problem in warnings])
     assert warned_of == [
         [("2026-01-09-early.md", "nonsense"), ("2026-01-14-newer.md", "layout"), ("2026-01-14-newer.md", "Elsewhere")],
