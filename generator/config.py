@@ -84,6 +84,7 @@ class SiteConfig:
     language: str = "en"
     timezone: str = "UTC"
     paginate: int = 10
+    pagination: str = "stable"
     output_dir: str = "public"
     permalink: str = "/{year}/{month}/{day}/{slug}/"
     default_author: str | None = None
@@ -126,7 +127,7 @@ _SECTION = ((dict,), "a mapping of keys")
 
 TOP_LEVEL = {
     "title": _STR, "tagline": _STR, "base_url": _STR, "language": _STR, "timezone": _STR,
-    "paginate": _INT, "output_dir": _STR, "permalink": _STR, "default_author": _STR,
+    "paginate": _INT, "pagination": _STR, "output_dir": _STR, "permalink": _STR, "default_author": _STR,
     "authors": _SECTION, "categories": _SECTION, "disclaimer": _SECTION, "theme": _STR,
     "feeds": _SECTION, "comments": _SECTION, "policy": _SECTION,
     "date_format": _STR, "share": _SECTION, "humans_txt": _BOOL, "redirects": _SECTION,
@@ -140,6 +141,7 @@ POLICY_KEYS = {"require_disclaimer_for": _STR_LIST, "flag_terms": _STR_LIST}
 SHARE_KEYS = {"links": _STR_LIST, "mastodon": _STR, "drafts": _BOOL}
 SHARE_NETWORKS = ("mastodon", "linkedin", "bluesky", "email")
 DATE_STYLES = ("short", "medium", "long", "full")
+PAGINATION_STYLES = ("stable", "shifting")
 PERMALINK_FIELDS = ("{year}", "{month}", "{day}", "{slug}", "{category}", "{author}")
 
 
@@ -310,6 +312,8 @@ def _check_values(reader: _Reader, config: SiteConfig) -> None:
         reader.fail("timezone", f"unknown time zone {config.timezone!r} (use an IANA name such as 'Europe/London')")
     if config.paginate < 1:
         reader.fail("paginate", "'paginate' must be at least 1")
+    if config.pagination not in PAGINATION_STYLES:
+        reader.fail("pagination", f"'pagination' must be one of {', '.join(PAGINATION_STYLES)}, not {config.pagination!r}")
     if config.feeds.limit < 1:
         reader.fail("feeds.limit", "'feeds.limit' must be at least 1")
     if "{slug}" not in config.permalink or not config.permalink.startswith("/") or not config.permalink.endswith("/"):

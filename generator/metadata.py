@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.config import Author, SiteConfig
-from generator.site import ARCHIVE_INDEX, Entry, PageEntry, Site, absolute, page_urls
+from generator.site import ARCHIVE_INDEX, Entry, PageEntry, Site, absolute, page_slices
 
 SCHEMA = "https://schema.org"
 JSON_IN_HTML = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"))
@@ -121,14 +121,13 @@ def listing_lastmods(site: Site) -> list[tuple[str, datetime | None]]:
     """Sitemap rows for every listing a crawler can reach (the home page's first page excepted, which
     the sitemap already has): archive indexes, archives and later pages, each dated by its newest post."""
     updated = {id(entry): entry.updated for entry in site.entries}  # archives hold the site's own entries
-    per_page = site.config.paginate
 
     def newest(entries: tuple[Entry, ...]) -> datetime | None:
         return max((updated[id(e)] for e in entries), default=None)
 
-    listings = [("", site.entries)] + [(a.url, a.entries) for kind in site.archives.values() for a in kind]
-    rows = [(url, newest(entries[number * per_page : (number + 1) * per_page])) for first, entries in listings
-            for number, url in enumerate(page_urls(first, len(entries), per_page)) if url]
+    listings = [("", site.home_listing)] + [(a.url, a.entries) for kind in site.archives.values() for a in kind]
+    rows = [(url, newest(entries[cut])) for first, entries in listings
+            for url, cut in page_slices(first, len(entries), site.config) if url]
     everything = newest(site.entries)
     return rows + [(ARCHIVE_INDEX[kind], everything) for kind in site.archives]
 

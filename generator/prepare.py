@@ -34,8 +34,8 @@ from generator.render import NOT_FOUND_PAGE, Rendered, sitemap_names
 from generator.related import RelatedPosts
 from generator.search import INDEX_PATH
 from generator.site import (
-    ARCHIVE_FEED_NAMES, ARCHIVE_INDEX, Archive, Site, assemble_site, feed_files, output_path, page_urls, site_feed_links,
-    with_responses,
+    ARCHIVE_FEED_NAMES, ARCHIVE_INDEX, Archive, Entry, Site, assemble_site, feed_files, output_path, page_urls, paginate,
+    site_feed_links, with_responses,
 )
 from generator.snapshot import RESPONSES_KEPT_APART, Snapshot, only_bodies_differ
 
@@ -161,7 +161,7 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
     the new one no longer makes are among them, so they are removed rather than carried over."""
     if any(not isinstance(record, (Post, Comment)) for record in edits.others):
         return None
-    old, per_page = snapshot.site, site.config.paginate
+    old = snapshot.site
     before = {entry.post.source: entry for entry in old.entries}
     after = {entry.post.source: entry for entry in site.entries}
     changed = [source for source in before.keys() | after.keys() if source not in before or source not in after
@@ -181,13 +181,15 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
         versions = [a for a in (archives_before.get(url), archives_after.get(url)) if a is not None]
         if len(versions) == 2 and _same_archive(*versions):  # its pages holding a changed entry are in `depends`
             continue
+        if len(versions) == 2 and _same_heading(*versions):
+            files.update(pages_moved(versions[0].entries, versions[1].entries, url, site.config))
+        else:
+            files.update(output_path(page) for archive in versions for page in page_urls(url, len(archive.entries), site.config))
         for archive in versions:
-            files.update(map(output_path, page_urls(url, len(archive.entries), per_page)))
             files.update(feed_files(url) if archive.kind in ARCHIVE_FEED_NAMES else ())
             files.add(output_path(ARCHIVE_INDEX[archive.kind]))
     if changed:
-        for listing in (old.entries, site.entries):
-            files.update(map(output_path, page_urls("", len(listing), per_page)))
+        files.update(pages_moved(old.home_listing, site.home_listing, "", site.config))
         files.update(link.url for link in site_feed_links(site.config))
         files.update(output_path(index) for index in ARCHIVE_INDEX.values())
         files.add(NOT_FOUND_PAGE)  # it shows the newest posts
@@ -230,9 +232,25 @@ def recallable(snapshot: Snapshot, site: Site, edited: set[str], commented: set[
 
 def _same_archive(old: Archive, new: Archive) -> bool:
     """Made of the same values, entries aside (all known the same, by the caller)?"""
-    return old is new or ((old.kind, old.key, old.name, old.description) == (new.kind, new.key, new.name, new.description)
-                          and len(old.entries) == len(new.entries)
+    return old is new or (_same_heading(old, new) and len(old.entries) == len(new.entries)
                           and all(a.post.source == b.post.source for a, b in zip(old.entries, new.entries)))
+
+
+def _same_heading(old: Archive, new: Archive) -> bool:
+    return (old.kind, old.key, old.name, old.description) == (new.kind, new.key, new.name, new.description)
+
+
+def pages_moved(before: tuple[Entry, ...], after: tuple[Entry, ...], url: str, config: SiteConfig) -> set[str]:
+    """The files of a listing's pages that differ between these two versions of its posts, beyond the
+    pages holding a changed post (those are in the snapshot's `depends`): pages made or gone, and pages
+    whose posts, order or links to their neighbours moved. With stable pagination, adding a post
+    moves two of them (see site.paginate)."""
+    def faces(entries: tuple[Entry, ...]) -> dict[str, tuple]:
+        return {page.url: (page.number, page.newer_url, page.older_url, [entry.post.source for entry in page.entries])
+                for page in paginate(entries, url, config)}
+
+    old, new = faces(before), faces(after)
+    return {output_path(page) for page in old.keys() | new.keys() if old.get(page) != new.get(page)}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from generator.metadata import listing_lastmods
 from generator.presentation import ThemeHelpers
 from generator.site import (
     ARCHIVE_INDEX, ARCHIVE_PLURAL, Archive, Entry, archive_heading, FeedLink, Link, PageEntry, Site, absolute,
-    archive_feed_links, href, output_path, page_urls, paginate, site_feed_links,
+    archive_feed_links, href, output_path, page_slices, page_urls, paginate, site_feed_links,
 )
 
 ARCHIVE_HEADINGS = {"category": "Posts in {}", "tag": "Posts tagged {}", "author": "Posts by {}",
@@ -135,16 +135,17 @@ class PageRenderer:
     def _filled(self, teaser: Teaser) -> str:
         return self.env.get_template(TEASER_TEMPLATE).render(teaser=teaser)
 
-    def _fill_listed_teasers(self, home: tuple[Entry, ...]) -> None:
+    def _fill_listed_teasers(self) -> None:
         """Fill the teasers of the listing pages to make at once (see teasers_filled), before any of them
         is made: each is then filled once for the whole build, not once in each process making pages."""
-        listed = {entry.post.source: entry for entry in home}  # every post is on the home listing
+        listed = {entry.post.source: entry for entry in self.site.entries}  # every post is on the home listing
         if self.only is not None:
-            pages = [(home, "")] + [(archive.entries, archive.url) for listing in self.site.archives.values()
-                                    for archive in listing]
-            listed = {entry.post.source: entry for entries, url in pages
-                      for page in paginate(entries, url, self.site.config.paginate) if output_path(page.url) in self.only
-                      for entry in page.entries}
+            listed = {}
+            for entries, url in [(self.site.home_listing, "")] + [(archive.entries, archive.url)
+                                                                   for kind in self.site.archives.values() for archive in kind]:
+                for page_url, cut in page_slices(url, len(entries), self.site.config):
+                    if output_path(page_url) in self.only:
+                        listed.update((entry.post.source, entry) for entry in entries[cut])
         filled = self.teasers_filled(list(listed.values()), lambda entry: self._filled(self.rendered.teaser(entry)))
         self.teasers.update(zip(listed, map(Markup, filled)))
 
@@ -182,14 +183,13 @@ class PageRenderer:
         return (made for made in self._every_page() if made is not None)
 
     def _every_page(self) -> Iterator[tuple[str, bytes] | None]:
-        home = tuple(sorted(self.site.entries, key=lambda e: not e.post.pinned))
         if self.teasers_filled is not None:  # first: no batch of pages is being made meanwhile (see write_all)
-            self._fill_listed_teasers(home)
+            self._fill_listed_teasers()
         for entry in self.site.entries:
             yield self.post(entry)
         for page in self.site.pages:
             yield self.static_page(page)
-        yield from self.listing(home, "", self.site.config.title, None)
+        yield from self.listing(self.site.home_listing, "", self.site.config.title, None)
         for kind, archives in self.site.archives.items():
             for archive in archives:
                 yield from self.listing(archive.entries, archive.url, ARCHIVE_HEADINGS[kind].format(archive.name), archive)
@@ -215,11 +215,11 @@ class PageRenderer:
 
     def listing(self, entries: tuple[Entry, ...], url: str, heading: str,
                 archive: Archive | None) -> Iterator[tuple[str, bytes] | None]:
-        pages = page_urls(url, len(entries), self.site.config.paginate)
+        pages = page_urls(url, len(entries), self.site.config)
         if self.only is not None and self.only.isdisjoint(map(output_path, pages)):
             return
         feeds = archive_feed_links(self.site.config, archive.kind, archive.name, url) if archive else ()
-        for listing in paginate(entries, url, self.site.config.paginate):
+        for listing in paginate(entries, url, self.site.config):
             if self.only is not None and output_path(listing.url) not in self.only:
                 continue  # what page() would say, before its values are made: 1,000 home pages, one to make
             title = heading if listing.number == 1 else f"{heading} (page {listing.number})"
@@ -264,10 +264,9 @@ def sitemap_rows(site: Site) -> list[Row]:
 def sitemap_size(site: Site) -> int:
     """len(sitemap_rows(site)), counted without dating every listing page: the build taking up its snapshot
     needs to know which sitemap files a site has (sitemap_names) before any is made."""
-    per_page = site.config.paginate
     listings = [site.entries] + [archive.entries for kind in site.archives.values() for archive in kind]
     published = sum(1 for e in site.entries if e.status == "published") + sum(1 for p in site.pages if p.status == "published")
-    return published + sum(len(page_urls("", len(entries), per_page)) for entries in listings) + len(site.archives)
+    return published + sum(len(page_urls("", len(entries), site.config)) for entries in listings) + len(site.archives)
 
 
 def sitemap_parts(rows: Sequence[Row]) -> list[tuple[str, Sequence[Row]]]:

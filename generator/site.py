@@ -150,46 +150,71 @@ class Archive:
 @dataclass(frozen=True)
 class ArchiveHeading:
     """What a listing page shows about its archive: its posts arrive page by page (ListingPage), so an
-    edit to one post re-renders only the pages showing it, not every page of its archives."""
+    edit to one post re-renders only the pages showing it, not every page of its archives. (No count of
+    its posts: every page would show a new one whenever a post is added.)"""
 
     kind: str
     key: str
     name: str
     url: str
     description: str | None
-    count: int
 
 
 def archive_heading(archive: Archive) -> ArchiveHeading:
-    return ArchiveHeading(archive.kind, archive.key, archive.name, archive.url, archive.description, len(archive.entries))
+    return ArchiveHeading(archive.kind, archive.key, archive.name, archive.url, archive.description)
 
 
 @dataclass(frozen=True)
 class ListingPage:
-    """One page of a paginated listing, with the links a reader (and rel=prev/next) needs."""
+    """One page of a paginated listing, with the links a reader (and rel=prev/next) needs. `number` is the
+    one in its URL (1 for the first page); see page_bounds for how pages are cut."""
 
     number: int
-    total: int
     url: str
     entries: tuple[Entry, ...]
     newer_url: str | None
     older_url: str | None
 
 
-def paginate(entries: tuple[Entry, ...], first_url: str, per_page: int) -> list[ListingPage]:
-    """Split a listing into pages: the first at `first_url`, the rest at `first_url/page/N/`."""
-    chunks = [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [()]
-    urls = page_urls(first_url, len(entries), per_page)
-    return [
-        ListingPage(n + 1, len(chunks), urls[n], chunk, urls[n - 1] if n > 0 else None,
-                    urls[n + 1] if n + 1 < len(chunks) else None)
-        for n, chunk in enumerate(chunks)
-    ]
+def paginate(entries: tuple[Entry, ...], first_url: str, config: SiteConfig) -> list[ListingPage]:
+    """Split a listing (newest first) into pages: the first at `first_url`, the rest at `first_url/page/N/`."""
+    pages = _pages(first_url, len(entries), config)
+    urls = [url for _, url, _ in pages]
+    return [ListingPage(number, url, entries[cut], urls[n - 1] if n > 0 else None, urls[n + 1] if n + 1 < len(urls) else None)
+            for n, (number, url, cut) in enumerate(pages)]
 
 
-def page_urls(first_url: str, count: int, per_page: int) -> list[str]:
-    """The URLs of the pages paginate() makes of `count` entries."""
-    return [first_url] + [f"{first_url}page/{n}/" for n in range(2, -(-count // per_page) + 1)]
+def page_urls(first_url: str, count: int, config: SiteConfig) -> list[str]:
+    """The URLs of the pages paginate() makes of `count` posts, in reading order."""
+    return [url for _, url, _ in _pages(first_url, count, config)]
+
+
+def page_slices(first_url: str, count: int, config: SiteConfig) -> list[tuple[str, slice]]:
+    """Each page's URL and which of the listing's `count` posts it holds, as paginate() makes them."""
+    return [(url, cut) for _, url, cut in _pages(first_url, count, config)]
+
+
+def _pages(first_url: str, count: int, config: SiteConfig) -> list[tuple[int, str, slice]]:
+    """The number in each page's URL (1: the first page, at `first_url`), the URL, and the posts it holds.
+
+    The first page holds the newest `paginate` posts. With `pagination: stable` (the default) the
+    pages after it are cut from the oldest post up and numbered from the oldest (page/2/ holds the
+    oldest posts), so each keeps its posts, its address and its links as posts are added: only the
+    page after the first fills up, until a new one starts. Adding a post to a 10,000-post blog then
+    changes two of its 1,000 home pages (and a deploy uploads two), not all of them. With
+    `pagination: shifting` page N holds the `paginate` posts after page N-1, as on WordPress: each
+    new post moves every page's posts."""
+    per_page = config.paginate
+    if count <= per_page:
+        starts = [0]
+    elif config.pagination == "shifting":
+        starts = list(range(0, count, per_page))
+    else:
+        after_first = (count - per_page - 1) % per_page + 1  # on the page after the first: 1 to per_page posts
+        starts = [0, per_page, *range(per_page + after_first, count, per_page)]
+    numbers = range(1, len(starts) + 1) if config.pagination == "shifting" else [1, *range(len(starts), 1, -1)]
+    return [(number, first_url if number == 1 else f"{first_url}page/{number}/", slice(start, stop))
+            for number, start, stop in zip(numbers, starts, [*starts[1:], count])]
 
 
 @dataclass(frozen=True)
@@ -204,6 +229,11 @@ class Site:
     next_scheduled: datetime | None
     drafts_shown: bool = False
     changes_at: datetime | None = None
+
+    @property
+    def home_listing(self) -> tuple[Entry, ...]:
+        """The home page's listing: every post, newest first, with the pinned ones before the rest."""
+        return tuple(sorted(self.entries, key=lambda e: not e.post.pinned))
 
     @property
     def nav_pages(self) -> tuple[PageEntry, ...]:

@@ -28,7 +28,8 @@ TEMPLATES = (BYLINE, BYLINE + "<!-- edited -->\n", BYLINE + "<p class=\"count\">
 CONFIGS = (BASIC_CONFIG, BASIC_CONFIG.replace("title: Test Blog", "title: Renamed Blog"),
            BASIC_CONFIG.replace("paginate: 10", "paginate: 1"), BASIC_CONFIG + "permalink: /{category}/{slug}/\n",
            BASIC_CONFIG + "comments:\n  reply: mailto:letters@example.com\n  close_after_days: 125\n",
-           BASIC_CONFIG + "categories:\n  Work: {}\n")  # a post in "Life" is warned of
+           BASIC_CONFIG + "categories:\n  Work: {}\n",  # a post in "Life" is warned of
+           BASIC_CONFIG.replace("paginate: 10", "paginate: 2"), BASIC_CONFIG.replace("paginate: 10", "paginate: 1\npagination: shifting"))
 MOMENTS = (NOW, datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc), datetime(2026, 8, 1, tzinfo=timezone.utc))
 SLUGS = ("p0", "p1", "p2", "p3")
 
@@ -41,6 +42,7 @@ edits = st.one_of(
     st.tuples(st.just("author"), slug, st.sampled_from(["ana", "bo"])),
     st.tuples(st.just("date"), slug, st.sampled_from(["2026-01-15 10:00", "2026-03-01 08:00", "2026-07-01 09:00"])),
     st.tuples(st.just("draft"), slug, st.booleans()),
+    st.tuples(st.just("pinned"), slug, st.booleans()),
     st.tuples(st.just("disclaimer"), slug, st.sampled_from(["true", "false", None])),
     st.tuples(st.just("layout"), slug, st.sampled_from(["post", None])),  # an unknown key: a warning
     st.tuples(st.just("delete"), slug, st.none()),

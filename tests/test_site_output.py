@@ -66,24 +66,49 @@ def test_post_page_shows_everything_about_the_post(site: SiteFolder):
     assert page.select_one(".disclaimer").get_text(strip=True) == "Views are Ana Author's own, not Acme Corp's."
 
 
-def test_home_is_newest_first_and_paginated_with_rel_links(site: SiteFolder):
-    site.config((site.root / "site.yaml").read_text().replace("paginate: 10", "paginate: 5"))
+def rel_links(page, selector: str) -> dict[str, str]:
+    return {element["rel"][0]: element["href"] for element in page.select(selector)}
+
+
+@pytest.mark.parametrize("pagination, pages", [
+    ("stable", {"": [12, 11, 10, 9, 8], "page/3/": [7, 6], "page/2/": [5, 4, 3, 2, 1]}),  # cut from the oldest post
+    ("shifting", {"": [12, 11, 10, 9, 8], "page/2/": [7, 6, 5, 4, 3], "page/3/": [2, 1]}),  # as WordPress does
+])
+def test_home_is_newest_first_and_paginated_with_rel_links(site: SiteFolder, pagination: str, pages: dict[str, list[int]]):
+    site.config((site.root / "site.yaml").read_text().replace("paginate: 10", f"paginate: 5\npagination: {pagination}"))
     write_posts(site, 12)
     site.build()
-    first, second, third = site.html(""), site.html("page/2/"), site.html("page/3/")
-    assert titles(first) == ["Post 12", "Post 11", "Post 10", "Post 09", "Post 08"]
-    assert titles(second) == ["Post 07", "Post 06", "Post 05", "Post 04", "Post 03"]
-    assert titles(third) == ["Post 02", "Post 01"]
-    assert not (site.out / "page/4").exists()
-
-    def rel_links(page, selector: str) -> dict[str, str]:
-        return {element["rel"][0]: element["href"] for element in page.select(selector)}
-
-    for page, expected in ((first, {"next": "/page/2/"}), (second, {"prev": "/", "next": "/page/3/"}),
-                           (third, {"prev": "/page/2/"})):
+    order = list(pages)  # reading order
+    for number, (url, posts) in enumerate(pages.items()):
+        page = site.html(url)
+        assert titles(page) == [f"Post {post:02d}" for post in posts]
+        expected = {rel: f"/{order[n]}" for rel, n in (("prev", number - 1), ("next", number + 1)) if 0 <= n < len(order)}
         assert rel_links(page, 'head link[rel="prev"], head link[rel="next"]') == expected
         assert rel_links(page, "nav.pagination a") == expected
-    assert "Page 2 of 3" in second.select_one("nav.pagination").get_text()
+    assert not (site.out / "page/4").exists()
+    assert [a.get_text() for a in site.html("page/3/").select("nav.pagination a")][0] == "← Newer posts"
+    assert "(page 3)" in site.html("page/3/").find("title").get_text()
+
+
+def test_a_new_post_changes_the_first_page_and_the_one_after_it_and_no_other_listing_page(site: SiteFolder):
+    site.config((site.root / "site.yaml").read_text().replace("paginate: 10", "paginate: 5"))
+    write_posts(site, 12, category="Work")
+    site.build()
+    listings = [f"{first}{page}index.html" for first in ("", "category/work/") for page in ("", "page/2/", "page/3/")]
+    before = {rel: ((site.out / rel).read_bytes(), (site.out / rel).stat().st_ino) for rel in listings}
+    site.post("2026-01-13-post-13", title="Post 13", date="2026-01-13 10:00", category="Work")
+    site.build()
+    after = {rel: ((site.out / rel).read_bytes(), (site.out / rel).stat().st_ino) for rel in listings}
+    assert sorted(rel for rel in listings if after[rel] != before[rel]) == [
+        "category/work/index.html", "category/work/page/3/index.html", "index.html", "page/3/index.html"]
+    assert titles(site.html("page/3/")) == ["Post 08", "Post 07", "Post 06"]
+    for _ in range(3):  # the page after the first fills up (posts 14 and 15), then a new one starts
+        site.post(f"2026-01-{14 + _}-post-{14 + _}", title=f"Post {14 + _}", date=f"2026-01-{14 + _} 10:00")
+    site.build()
+    assert titles(site.html("page/3/")) == ["Post 10", "Post 09", "Post 08", "Post 07", "Post 06"]
+    assert titles(site.html("page/4/")) == ["Post 11"]
+    assert rel_links(site.html("page/3/"), "nav.pagination a") == {"prev": "/page/4/", "next": "/page/2/"}
+    assert (site.out / "page/2/index.html").read_bytes() == before["page/2/index.html"][0]
 
 
 def test_every_archive_kind_has_paginated_pages_and_an_index(site: SiteFolder):
