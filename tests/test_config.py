@@ -161,6 +161,7 @@ def test_wrong_types_are_errors_with_lines_all_reported(site: SiteFolder):
     ("base_url: https://example.org/blog", "'base_url' must end with '/'"),
     ("timezone: Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
     ("paginate: 0", "'paginate' must be at least 1"),
+    ("pagination: newest", "'pagination' must be one of stable, shifting, not 'newest'"),
     ("permalink: /{year}/{month}/", "'permalink' must start and end with '/' and contain {slug}"),
     ("permalink: /{year}/{hour}/{slug}/", "'permalink' may only use"),
     ("default_author: zed", "default_author 'zed' is not one of the authors"),
