@@ -121,7 +121,7 @@ def all_feeds(site: Site, rendered: Rendered, memo: Memo = no_memo,
     if wanted(link.url for link in site_links[2:]):  # before sorting every response
         newest_post = max((e.updated for e in site.entries), default=EMPTY_FEED_DATE)
         everyone = FeedPage(site_links[2:], f"Responses to posts on {config.title}", "", newest_post)
-        yield from comment_feed(everyone, site.comments[:limit])
+        yield from comment_feed(everyone, site.newest_comments(limit))
     for entry in site.entries:
         if entry.has_comment_feed and wanted(feed_files(entry.comment_feeds_folder)):
             page = FeedPage(entry.comment_feeds, f"Responses to {entry.post.title}", entry.url, entry.post.date)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import heapq
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -233,17 +234,18 @@ class Site:
     @property
     def home_listing(self) -> tuple[Entry, ...]:
         """The home page's listing: every post, newest first, with the pinned ones before the rest."""
+        if not any(entry.post.pinned for entry in self.entries):
+            return self.entries
         return tuple(sorted(self.entries, key=lambda e: not e.post.pinned))
 
     @property
     def nav_pages(self) -> tuple[PageEntry, ...]:
         return tuple(p for p in self.pages if p.page.nav)
 
-    @property
-    def comments(self) -> tuple[tuple[Entry, Comment], ...]:
-        """Every published response on the site, newest first (for the site-wide comments feed)."""
-        pairs = [(entry, c) for entry in self.entries for c in entry.comments]
-        return tuple(sorted(pairs, key=lambda pair: (pair[1].date, pair[1].source), reverse=True))
+    def newest_comments(self, count: int) -> list[tuple[Entry, Comment]]:
+        """The `count` newest published responses on the site, newest first (for the site-wide comments feed)."""
+        pairs = ((entry, c) for entry in self.entries for c in entry.comments)
+        return heapq.nlargest(count, pairs, key=lambda pair: (pair[1].date, pair[1].source))
 
 
 def href(config: SiteConfig, url: str) -> str:
