@@ -168,7 +168,7 @@ def archive_heading(archive: Archive) -> ArchiveHeading:
 @dataclass(frozen=True)
 class ListingPage:
     """One page of a paginated listing, with the links a reader (and rel=prev/next) needs. `number` is the
-    one in its URL (1 for the first page); see page_bounds for how pages are cut."""
+    one in its URL (1 for the first page); see _pages for how pages are cut."""
 
     number: int
     url: str
