@@ -125,8 +125,7 @@ def listing_lastmods(site: Site) -> list[tuple[str, datetime | None]]:
     def newest(entries: tuple[Entry, ...]) -> datetime | None:
         return max((updated[id(e)] for e in entries), default=None)
 
-    listings = [("", site.home_listing)] + [(a.url, a.entries) for kind in site.archives.values() for a in kind]
-    rows = [(url, newest(entries[cut])) for first, entries in listings
+    rows = [(url, newest(entries[cut])) for first, entries in site.listings
             for url, cut in page_slices(first, len(entries), site.config) if url]
     everything = newest(site.entries)
     return rows + [(ARCHIVE_INDEX[kind], everything) for kind in site.archives]

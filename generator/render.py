@@ -138,11 +138,11 @@ class PageRenderer:
     def _fill_listed_teasers(self) -> None:
         """Fill the teasers of the listing pages to make at once (see teasers_filled), before any of them
         is made: each is then filled once for the whole build, not once in each process making pages."""
-        listed = {entry.post.source: entry for entry in self.site.entries}  # every post is on the home listing
-        if self.only is not None:
+        if self.only is None:
+            listed = {entry.post.source: entry for entry in self.site.entries}  # every post is on the home listing
+        else:
             listed = {}
-            for entries, url in [(self.site.home_listing, "")] + [(archive.entries, archive.url)
-                                                                   for kind in self.site.archives.values() for archive in kind]:
+            for url, entries in self.site.listings:
                 for page_url, cut in page_slices(url, len(entries), self.site.config):
                     if output_path(page_url) in self.only:
                         listed.update((entry.post.source, entry) for entry in entries[cut])
@@ -264,9 +264,8 @@ def sitemap_rows(site: Site) -> list[Row]:
 def sitemap_size(site: Site) -> int:
     """len(sitemap_rows(site)), counted without dating every listing page: the build taking up its snapshot
     needs to know which sitemap files a site has (sitemap_names) before any is made."""
-    listings = [site.entries] + [archive.entries for kind in site.archives.values() for archive in kind]
     published = sum(1 for e in site.entries if e.status == "published") + sum(1 for p in site.pages if p.status == "published")
-    return published + sum(len(page_urls("", len(entries), site.config)) for entries in listings) + len(site.archives)
+    return published + sum(len(page_urls("", len(entries), site.config)) for _, entries in site.listings) + len(site.archives)
 
 
 def sitemap_parts(rows: Sequence[Row]) -> list[tuple[str, Sequence[Row]]]:

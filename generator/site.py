@@ -206,14 +206,13 @@ def _pages(first_url: str, count: int, config: SiteConfig) -> list[tuple[int, st
     `pagination: shifting` page N holds the `paginate` posts after page N-1, as on WordPress: each
     new post moves every page's posts."""
     per_page = config.paginate
-    if count <= per_page:
-        starts = [0]
-    elif config.pagination == "shifting":
-        starts = list(range(0, count, per_page))
+    if config.pagination == "shifting" or count <= per_page:
+        starts = list(range(0, max(count, 1), per_page))
+        numbers = range(1, len(starts) + 1)
     else:
         after_first = (count - per_page - 1) % per_page + 1  # on the page after the first: 1 to per_page posts
         starts = [0, per_page, *range(per_page + after_first, count, per_page)]
-    numbers = range(1, len(starts) + 1) if config.pagination == "shifting" else [1, *range(len(starts), 1, -1)]
+        numbers = [1, *range(len(starts), 1, -1)]
     return [(number, first_url if number == 1 else f"{first_url}page/{number}/", slice(start, stop))
             for number, start, stop in zip(numbers, starts, [*starts[1:], count])]
 
@@ -237,6 +236,11 @@ class Site:
         if not any(entry.post.pinned for entry in self.entries):
             return self.entries
         return tuple(sorted(self.entries, key=lambda e: not e.post.pinned))
+
+    @property
+    def listings(self) -> list[tuple[str, tuple[Entry, ...]]]:
+        """Every paginated listing as its first page's URL and its posts in order: the home page's, then each archive's."""
+        return [("", self.home_listing)] + [(archive.url, archive.entries) for kind in self.archives.values() for archive in kind]
 
     @property
     def nav_pages(self) -> tuple[PageEntry, ...]:
