@@ -12,7 +12,8 @@ A BuildCache lives in memory (warm reuse when one process calls build() repeated
 does) and, unless made with `persistent=False`, in `.deskpress-cache/cache.sqlite` under the site
 folder. Nothing is saved until a build has succeeded. It also keeps, per output folder, the
 manifest of the last successful build (generator/manifest.py) and its snapshot
-(generator/snapshot.py), saved in the same transaction.
+(generator/snapshot.py), saved in the same transaction (as files the database names, see
+generator/cache_files.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -30,6 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import jinja2
 
 from generator.aside import ComputedAside
+from generator.cache_files import CacheFiles
 from generator.config import SiteConfig
 from generator.content import Loaded, LoadResult
 from generator.keys import code_version, digest, fingerprint
@@ -39,7 +42,6 @@ from generator.site import Site
 from generator.snapshot import Snapshot, responses_swapped, site_bytes
 
 CACHE_DIR = ".deskpress-cache"
-CACHE_FORMAT = "1"
 ENSURE_BATCH = 4000  # values computed at once: 10,000 posts' HTML is 85 MB
 ASIDE_LIMIT = 1000  # posts from which a site is pickled aside (see pickling_aside): forking costs more below
 
@@ -122,6 +124,7 @@ class BuildCache:
 
     def __init__(self, root: Path | None = None, persistent: bool = True):
         self.path = root / CACHE_DIR / "cache.sqlite" if root is not None and persistent else None
+        self.files = CacheFiles(root / CACHE_DIR / "records") if self.path is not None else None
         self.values: dict[str, Any] = {}
         self.stamps: dict[str, dict[str, OutputStamp]] = {}  # output folder -> file -> stamp
         self._used: set[str] = set()
@@ -259,9 +262,9 @@ class BuildCache:
         if self.path is None or not self.path.exists():
             return None
         try:
-            row = self._db().execute("SELECT data FROM build_manifest WHERE folder = ? AND code = ?",
+            row = self._db().execute("SELECT file FROM manifests WHERE folder = ? AND code = ?",
                                      (str(out), code_version())).fetchone()
-            found = pickle.loads(row[0]) if row is not None else None
+            found = pickle.loads(self.files.read(row[0])) if row is not None else None
         except Exception:  # damaged: a full build will replace it
             return None
         return found if isinstance(found, Manifest) else None
@@ -270,9 +273,10 @@ class BuildCache:
         """Keep a refreshed manifest for `out`, after a build that found nothing changed (nothing else is saved)."""
         self.manifests[str(out)] = manifest
         if self.path is not None:
-            with self._db() as db:
-                db.execute("INSERT OR REPLACE INTO build_manifest VALUES (?, ?, ?)",
-                           (str(out), code_version(), pickle.dumps(manifest, protocol=5)))
+            written = self.files.write(pickle.dumps(manifest, protocol=5))
+            with self._files_swapped([written]) as replaced, self._db() as db:
+                replaced += _files_named(db, "manifests", str(out))
+                db.execute("INSERT OR REPLACE INTO manifests VALUES (?, ?, ?)", (str(out), code_version(), written))
 
     def keep_in_memory(self, out: Path) -> None:
         """Save nothing about output folder `out` (its stamps, manifest, snapshot) to the database, only
@@ -289,8 +293,8 @@ class BuildCache:
         if self.path is None or not self.path.exists():
             return None
         try:
-            parts = dict(self._db().execute("SELECT part, data FROM snapshot WHERE folder = ? AND code = ?",
-                                            (str(out), code_version())).fetchall())
+            parts = {part: self.files.read(name) for part, name in self._db().execute(
+                "SELECT part, file FROM snapshots WHERE folder = ? AND code = ?", (str(out), code_version()))}
             depends, slugs, hidden, responses = pickle.loads(parts["structure"])
             site = responses_swapped(pickle.loads(parts["site"]), responses)
             found = Snapshot(site, depends, slugs, hidden, *pickle.loads(parts["keys"]), responses)
@@ -400,8 +404,14 @@ class BuildCache:
               manifest: Manifest | None, snapshot: Snapshot | None, parts: list[tuple[str, bytes]], collect: bool) -> None:
         if self.path is None:
             return
-        db = self._db()
-        with db:
+        saved = folder not in self.in_memory_only
+        if saved and snapshot is not None:
+            keys = (snapshot.records, snapshot.bodies, snapshot.comments, snapshot.fingerprints)
+            part_files = {part: self.files.write(data) for part, data in [("keys", pickle.dumps(keys, protocol=5)), *parts]}
+        else:
+            part_files = {}
+        manifest_file = self.files.write(pickle.dumps(manifest, protocol=5)) if saved and manifest is not None else None
+        with self._files_swapped([*part_files.values(), manifest_file]) as replaced, self._db() as db:
             db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", itertools.chain(
                 ((k, pickle.dumps(v, protocol=5)) for k, v in self._new.items()),
                 ((k, self.spilled.get(k)) for k in self._new_spilled)))
@@ -410,34 +420,61 @@ class BuildCache:
                 db.execute("DELETE FROM used")
                 db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
                 db.execute("DELETE FROM memo WHERE key NOT IN (SELECT key FROM used)")
-            if folder in self.in_memory_only:
+            if not saved:
                 return
             db.executemany("DELETE FROM stamps WHERE folder = ? AND rel = ?", ((folder, rel) for rel in gone))
             db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?)",
                            ((folder, rel, s.key, s.size, s.mtime_ns) for rel, s in changed.items()))
-            db.execute("DELETE FROM build_manifest WHERE folder = ?", (folder,))
-            if manifest is not None:
-                db.execute("INSERT INTO build_manifest VALUES (?, ?, ?)", (folder, code_version(), pickle.dumps(manifest, protocol=5)))
-            self._forget_folders_gone(db)
+            replaced += _files_named(db, "manifests", folder)
+            db.execute("DELETE FROM manifests WHERE folder = ?", (folder,))
+            if manifest_file is not None:
+                db.execute("INSERT INTO manifests VALUES (?, ?, ?)", (folder, code_version(), manifest_file))
+            replaced += self._forget_folders_gone(db)
             if snapshot is None:
-                db.execute("DELETE FROM snapshot WHERE folder = ?", (folder,))
+                replaced += _files_named(db, "snapshots", folder)
+                db.execute("DELETE FROM snapshots WHERE folder = ?", (folder,))
                 return
-            keys = (snapshot.records, snapshot.bodies, snapshot.comments, snapshot.fingerprints)
-            parts = [("keys", pickle.dumps(keys, protocol=5)), *parts]
-            db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
-                           ((folder, part, code_version(), data) for part, data in parts))
+            replaced += _files_named(db, "snapshots", folder, list(part_files))
+            db.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
+                           ((folder, part, code_version(), name) for part, name in part_files.items()))
 
+    @contextmanager
+    def _files_swapped(self, written: list[str]) -> Iterator[list[str]]:
+        """Around a transaction naming the files `written` instead of those it adds to the list given: once
+        it commits, remove those (and any file left by a build that stopped before committing); when it
+        fails, remove the files written."""
+        replaced: list[str] = []
+        try:
+            yield replaced
+        except BaseException:
+            self.files.remove(written)
+            raise
+        self.files.remove(replaced)
+        db = self._db()
+        self.files.remove_orphans({name for table in ("manifests", "snapshots")
+                                   for (name,) in db.execute(f"SELECT file FROM {table}")})
 
-    def _forget_folders_gone(self, db: sqlite3.Connection) -> None:
+    def _forget_folders_gone(self, db: sqlite3.Connection) -> list[str]:
         """Drop what is recorded of output folders that no longer exist (each `serve` session builds into a
-        folder of its own, removed when it stops): their records would only weigh on every build."""
-        gone = [(folder,) for (folder,) in db.execute("SELECT folder FROM build_manifest") if not Path(folder).is_dir()]
-        for table in ("stamps", "build_manifest", "snapshot"):
+        folder of its own, removed when it stops): their records would only weigh on every build. The
+        files that held their manifests and snapshots are returned, for removal once this commits."""
+        gone = [(folder,) for (folder,) in db.execute("SELECT folder FROM manifests") if not Path(folder).is_dir()]
+        files = [name for (folder,) in gone for table in ("manifests", "snapshots") for name in _files_named(db, table, folder)]
+        for table in ("stamps", "manifests", "snapshots"):
             db.executemany(f"DELETE FROM {table} WHERE folder = ?", gone)
         for (folder,) in gone:
             self.stamps.pop(folder, None)
             self.manifests.pop(folder, None)
             self.snapshots.pop(folder, None)
+        return files
+
+
+def _files_named(db: sqlite3.Connection, table: str, folder: str, parts: list[str] | None = None) -> list[str]:
+    """The files that `table`'s rows for `folder` (only those of `parts`, if given) name."""
+    if parts is None:
+        return [name for (name,) in db.execute(f"SELECT file FROM {table} WHERE folder = ?", (folder,))]
+    return [name for (name,) in db.execute(f"SELECT file FROM {table} WHERE folder = ? AND part IN "
+                                           f"({','.join('?' * len(parts))})", (folder, *parts))]
 
 
 def snapshot_parts(snapshot: Snapshot, previous: Snapshot | None,
@@ -469,8 +506,10 @@ def _open(path: Path) -> sqlite3.Connection:
         "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value BLOB);"
         "CREATE TABLE IF NOT EXISTS stamps (folder TEXT, rel TEXT, key TEXT, size INTEGER, mtime INTEGER,"
         " PRIMARY KEY (folder, rel));"
-        "CREATE TABLE IF NOT EXISTS build_manifest (folder TEXT PRIMARY KEY, code TEXT, data BLOB);"
-        "CREATE TABLE IF NOT EXISTS snapshot (folder TEXT, part TEXT, code TEXT, data BLOB, PRIMARY KEY (folder, part));"
+        "CREATE TABLE IF NOT EXISTS manifests (folder TEXT PRIMARY KEY, code TEXT, file TEXT);"
+        "CREATE TABLE IF NOT EXISTS snapshots (folder TEXT, part TEXT, code TEXT, file TEXT, PRIMARY KEY (folder, part));"
+        "DROP TABLE IF EXISTS build_manifest;"  # the tables before 2026-12: the pickles themselves, not files
+        "DROP TABLE IF EXISTS snapshot;"
     )
     return connection
 

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import generator.build
+import generator.cache
 import generator.prepare
 import generator.content
 import generator.inputs
@@ -273,17 +274,62 @@ def test_no_cache_neither_uses_nor_writes_the_manifest(blog: SiteFolder):
 
 
 def test_a_damaged_manifest_means_a_full_build(blog: SiteFolder):
+    def manifest_file() -> Path:
+        with sqlite3.connect(blog.root / CACHE_DIR / "cache.sqlite") as db:
+            (name,) = db.execute("SELECT file FROM manifests").fetchone()
+        return blog.root / CACHE_DIR / "records" / name
+
     blog.build()
-    with sqlite3.connect(blog.root / CACHE_DIR / "cache.sqlite") as db:
-        db.execute("UPDATE build_manifest SET data = ?", (b"not a pickle",))
+    manifest_file().write_bytes(b"not a pickle")
+    assert rebuilt(blog.build())
+    manifest_file().write_bytes(pickle.dumps({"an": "old format"}))
+    assert rebuilt(blog.build())
+    manifest_file().unlink()
     assert rebuilt(blog.build())
     with sqlite3.connect(blog.root / CACHE_DIR / "cache.sqlite") as db:
-        db.execute("UPDATE build_manifest SET data = ?", (pickle.dumps({"an": "old format"}),))
-    assert rebuilt(blog.build())
-    with sqlite3.connect(blog.root / CACHE_DIR / "cache.sqlite") as db:
-        db.execute("UPDATE build_manifest SET code = ?", ("another version of deskpress",))
+        db.execute("UPDATE manifests SET code = ?", ("another version of deskpress",))
     assert rebuilt(blog.build())
     assert took_shortcut(blog.build())
+    assert matches_clean_build(blog)
+
+
+def test_the_cache_keeps_exactly_the_record_files_its_database_names(blog: SiteFolder, monkeypatch):
+    """Manifests and snapshots are files the database names: each build's replace the last one's, a build
+    that fails or whose transaction fails leaves none behind, and one left by a build that stopped
+    before committing goes once it is old enough that no running build can still commit it."""
+    records = blog.root / CACHE_DIR / "records"
+
+    def named() -> set[str]:
+        with sqlite3.connect(blog.root / CACHE_DIR / "cache.sqlite") as db:
+            return {name for table in ("manifests", "snapshots") for (name,) in db.execute(f"SELECT file FROM {table}")}
+
+    def on_disk() -> set[str]:
+        return {path.name for path in records.iterdir()}
+
+    blog.build()
+    first = named()
+    assert len(first) == 4 and on_disk() == first  # the manifest; the snapshot's keys, site and structure
+    blog.post("2026-03-01-three", "Third body.")
+    assert rebuilt(blog.build())
+    assert on_disk() == named() and len(named() & first) == 0
+    blog.post("2026-03-02-bad", "Broken.", author="nobody")
+    with pytest.raises(SiteError):
+        blog.build()
+    assert on_disk() == named()
+    (blog.root / "content/posts/2026-03-02-bad.md").unlink()
+    before = named()
+    monkeypatch.setattr(generator.cache.BuildCache, "_forget_folders_gone", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        blog.build(output=blog.root / "elsewhere")
+    monkeypatch.undo()
+    assert named() == before and on_disk() == before
+    stopped, fresh = records / "0123456789abcdef.pickle", records / "fedcba9876543210.pickle"
+    stopped.write_bytes(b"written by a build that stopped")
+    fresh.write_bytes(b"written by a build still running")
+    make_old(stopped, days=1)
+    blog.post("2026-03-03-four", "Fourth body.")
+    assert rebuilt(blog.build())
+    assert on_disk() == named() | {fresh.name}
     assert matches_clean_build(blog)
 
 
