@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
-import itertools
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from generator.render import (TEASER_TEMPLATE, Each, Memo, PageRenderer, Rendere
                               robots, sitemap, sitemap_index, sitemap_parts, sitemap_rows)
 from generator.search import INDEX_PATH, indexed, record_json, search_index
 from generator.site import Entry, Site
-from generator.snapshot import Snapshot, depends_by_source
+from generator.snapshot import Snapshot
 from generator.theme import Theme, load_theme, template_problem
 
 Walk = tuple[Path, Callable[[], dict[str, Stat]]]  # an output folder, and what its walk found (when called)
@@ -248,16 +247,12 @@ def moved_into_place(staging: Staging, cache: BuildCache) -> WriteReport:
 
 
 def snapshot_of(prepared: Prepared, fingerprints: Fingerprints, depends: dict[str, tuple[str, ...]]) -> Snapshot:
-    """What this build leaves for the next. A snapshot taken up keeps its site and the files each source is
-    held by; of its fingerprints, only those known unchanged or worked out again are right to keep."""
+    """What this build leaves for the next. A snapshot taken up keeps its site and the sources each file
+    holds; of its fingerprints, only those known unchanged or worked out again are right to keep."""
     if prepared.only is None:
-        held = depends_by_source(depends)
+        held = depends
     elif prepared.assembled:  # the files made again hold what they hold now; the others as before
-        only = prepared.only
-        held = {source: kept for source, rels in prepared.taken_up.depends.items()
-                if (kept := rels if only.isdisjoint(rels) else tuple(itertools.filterfalse(only.__contains__, rels)))}
-        for source, rels in depends_by_source(depends).items():
-            held[source] = held.get(source, ()) + rels
+        held = {rel: sources for rel, sources in prepared.taken_up.depends.items() if rel not in prepared.only} | depends
     else:
         held = prepared.taken_up.depends
     responses = prepared.taken_up.responses if prepared.taken_up is not None else ()  # () once assembled again

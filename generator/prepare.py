@@ -166,9 +166,8 @@ def files_a_new_assembly_may_change(snapshot: Snapshot, site: Site, edits: Edits
     after = {entry.post.source: entry for entry in site.entries}
     changed = [source for source in before.keys() | after.keys() if source not in before or source not in after
                or (before[source] is not after[source] and before[source].made_from() != after[source].made_from())]
-    files: set[str] = set()
+    files = set(snapshot.affected(changed))
     for source in changed:
-        files.update(snapshot.depends.get(source, ()))
         for entry in (before.get(source), after.get(source)):
             if entry is not None:
                 if entry.post.aliases:
@@ -342,8 +341,10 @@ def _with_new_responses(snapshot: Snapshot, responses: list[Comment], removed: l
     by then, the swaps made (each post whose responses changed, by source, with its responses: see
     snapshot.responses_swapped) and the feeds of responses they are in (held by no record while empty);
     None when a full build must decide."""
-    site, depends, swaps = snapshot.site, dict(snapshot.depends), []
+    site, swaps = snapshot.site, []
     replaced = {c.source for c in responses} | {c.source for c in removed}
+    depends = {rel: sources if replaced.isdisjoint(sources) else tuple(s for s in sources if s not in replaced)
+               for rel, sources in snapshot.depends.items()}
     feeds = {link.url for link in site_feed_links(site.config)[2:]}  # every response on the site
     for slug in sorted({c.post_slug for c in responses} | {c.post_slug for c in removed}):
         entries = [entry for entry in site.entries if entry.post.slug == slug]
@@ -358,10 +359,8 @@ def _with_new_responses(snapshot: Snapshot, responses: list[Comment], removed: l
         site = found
         swaps.append((entry.post.source, replies))
         feeds.update(link.url for link in entry.comment_feeds)
-        for comment in now_on:
-            depends[comment.source] = tuple(dict.fromkeys([*depends.get(entry.post.source, ()), *sorted(feeds)]))
-    for comment in removed:
-        depends.pop(comment.source, None)
+        for rel in snapshot.affected([entry.post.source]) | feeds:
+            depends[rel] = depends.get(rel, ()) + tuple(comment.source for comment in now_on)
     return site, depends, swaps, frozenset(feeds)
 
 

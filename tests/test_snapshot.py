@@ -301,6 +301,26 @@ def test_responses_added_changed_or_removed_take_up_the_snapshot(blog: SiteFolde
     assert blog.files() == clean_build(blog.root, blog.root / "clean")
 
 
+@pytest.mark.parametrize("restart", [False, True])
+def test_a_response_added_through_the_snapshot_is_held_by_its_files_for_the_next_edit(blog: SiteFolder, monkeypatch,
+                                                                                       restart: bool):
+    """The files a new response is in are recorded with it, so that editing its body next remakes them."""
+    cache = BuildCache(blog.root)
+    blog.build(cache=None if restart else cache)
+    taking_up_the_snapshot(monkeypatch)
+    blog.file("content/comments/travel/c2.md", COMMENT.format("A new comment."))
+    blog.build(cache=None if restart else cache)
+    blog.file("content/comments/travel/c2.md", COMMENT.format("The new comment, edited."))
+    result = blog.build(cache=None if restart else cache)
+    assert result.written.changed >= 3  # the post's page, its two comment feeds (and the site-wide ones)
+    assert "The new comment, edited." in blog.html("2026/01/11/travel/").select_one("#responses").get_text()
+    assert "The new comment, edited." in blog.feed("2026/01/11/travel/comments/atom.xml").entries[0].content[0].value
+    (blog.root / "content/comments/travel/c2.md").unlink()
+    blog.build(cache=None if restart else cache)
+    monkeypatch.undo()
+    assert blog.files() == clean_build(blog.root, blog.root / "clean")
+
+
 @pytest.mark.parametrize("edit", ["reply to nobody", "same anchor", "unknown post", "first response where comments are closed"])
 def test_a_response_a_full_build_must_judge_goes_to_one(blog: SiteFolder, edit: str):
     cache = BuildCache(blog.root)
