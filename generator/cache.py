@@ -411,7 +411,8 @@ class BuildCache:
         else:
             part_files = {}
         manifest_file = self.files.write(pickle.dumps(manifest, protocol=5)) if saved and manifest is not None else None
-        with self._files_swapped([*part_files.values(), manifest_file]) as replaced, self._db() as db:
+        written = [name for name in (*part_files.values(), manifest_file) if name is not None]
+        with self._files_swapped(written) as replaced, self._db() as db:
             db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", itertools.chain(
                 ((k, pickle.dumps(v, protocol=5)) for k, v in self._new.items()),
                 ((k, self.spilled.get(k)) for k in self._new_spilled)))

@@ -55,7 +55,7 @@ class CacheFiles:
         return (self.folder / name).read_bytes()
 
     def remove(self, names: Iterable[object]) -> None:
-        """Remove the files named (values other than file names are skipped: rows of an older format)."""
+        """Remove the files named; anything else (what a damaged database may hold) is left alone."""
         for name in names:
             if isinstance(name, str) and name.endswith(SUFFIX) and "/" not in name:
                 (self.folder / name).unlink(missing_ok=True)

@@ -1,8 +1,8 @@
 """Markdown to HTML: trusted posts (raw HTML allowed) and untrusted comments (sanitised).
 
 markdown-it-py and Pygments are imported when first needed: with deskpress[fast] most builds need
-neither (a rebuild after adding a plain post, one finding nothing changed), and loading them was
-20 ms of every such build.
+neither (a rebuild after adding a plain post, one finding nothing changed), and loading them took
+a tenth of such a rebuild at 10,000 posts (0.394 s against 0.356 s, nothing changed).
 """
 
 from __future__ import annotations
