@@ -442,8 +442,8 @@ class BuildCache:
     @contextmanager
     def _files_swapped(self, written: list[str]) -> Iterator[list[str]]:
         """Around a transaction naming the files `written` instead of those it adds to the list given: once
-        it commits, remove those (and any file left by a build that stopped before committing); when it
-        fails, remove the files written."""
+        it commits, remove those (and, when it wrote any, every file left by a build that stopped before
+        committing: a preview's build writes none); when it fails, remove the files written."""
         replaced: list[str] = []
         try:
             yield replaced
@@ -451,6 +451,8 @@ class BuildCache:
             self.files.remove(written)
             raise
         self.files.remove(replaced)
+        if not written:
+            return
         db = self._db()
         self.files.remove_orphans({name for table in ("manifests", "snapshots")
                                    for (name,) in db.execute(f"SELECT file FROM {table}")})

@@ -50,14 +50,14 @@ class CacheFiles:
 
     def read(self, name: object) -> bytes:
         """The bytes of the file named `name` (a value read from the database); OSError when there is none."""
-        if not isinstance(name, str) or not name.endswith(SUFFIX) or "/" in name:
+        if not _file_name(name):
             raise OSError(f"no cache file is named {name!r}")
         return (self.folder / name).read_bytes()
 
     def remove(self, names: Iterable[object]) -> None:
         """Remove the files named; anything else (what a damaged database may hold) is left alone."""
         for name in names:
-            if isinstance(name, str) and name.endswith(SUFFIX) and "/" not in name:
+            if _file_name(name):
                 (self.folder / name).unlink(missing_ok=True)
 
     def remove_orphans(self, named: set[str]) -> None:
@@ -69,3 +69,8 @@ class CacheFiles:
         old = time.time() - ORPHAN_AGE_S
         self.remove(entry.name for entry in found
                     if entry.name.endswith(SUFFIX) and entry.name not in named and entry.stat().st_mtime < old)
+
+
+def _file_name(name: object) -> bool:
+    """Is `name` one of these files' names (never a path leading elsewhere)?"""
+    return isinstance(name, str) and name.endswith(SUFFIX) and "/" not in name
